@@ -1,0 +1,53 @@
+// The only reader of process.env. Every setting is validated here; a bad or missing variable
+// stops the process with a message naming it (see README "Configuration").
+import { z } from "zod";
+
+const ZUrl = (what: string) =>
+  z.string().refine((s) => URL.canParse(s), { message: `must be a URL (${what})` });
+
+export const ZServerEnv = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** postgres:// URL. The start command points it at the embedded PGlite server unless set. */
+  DATABASE_URL: ZUrl("postgres://user@host:port/db").refine((s) => /^postgres(ql)?:\/\//.test(s), {
+    message: "must start with postgres:// or postgresql://",
+  }),
+  /** Where the embedded database, models and job artifacts live. */
+  PAIRWISE_DATA_DIR: z.string().min(1).default("data"),
+  /** Public URL of the web app, used by auth for cookies and trusted origins. */
+  BETTER_AUTH_URL: ZUrl("http://127.0.0.1:3000").default("http://127.0.0.1:3000"),
+  /** Signs session cookies; at least 32 characters. The start command generates one into data/. */
+  BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** The engine's HTTP address and shared token. */
+  ENGINE_URL: ZUrl("http://127.0.0.1:8710").default("http://127.0.0.1:8710"),
+  ENGINE_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Trust X-Forwarded-For for the login rate limit (only behind a proxy you control). */
+  TRUST_PROXY: z
+    .enum(["0", "1", "true", "false"])
+    .default("0")
+    .transform((v) => v === "1" || v === "true"),
+});
+export type TServerEnv = z.infer<typeof ZServerEnv>;
+
+/** Formats zod issues as "NAME: message" lines. */
+export function describeEnvErrors(error: z.ZodError): string {
+  return error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`).join("\n");
+}
+
+let cached: TServerEnv | undefined;
+
+/** The validated environment; throws with every bad variable named. */
+export function env(): TServerEnv {
+  if (cached) return cached;
+  const parsed = ZServerEnv.safeParse(process.env);
+  if (!parsed.success) {
+    throw new Error(`Invalid environment:\n${describeEnvErrors(parsed.error)}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** Reads one optional variable for scripts that run before the full environment exists. */
+export function optionalVar(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === "" ? undefined : v;
+}
