@@ -1,0 +1,244 @@
+"""The Llama 2 architecture: RMSNorm pre-norm, rotary embeddings, grouped-query attention, SwiGLU.
+
+Module and parameter names follow Hugging Face's `LlamaForCausalLM`, so a Hugging Face state
+dict loads as is; Meta checkpoints are renamed and their q/k rows permuted on load
+(engine/checkpoint.py). Rotary embeddings therefore use Hugging Face's "rotate half" layout.
+
+Three ways to run the attention, chosen by the caller:
+  * no cache   (training, reward scoring): causal attention over the given tokens;
+  * prefill    : attend over the prompt, and write its keys/values into the static cache at
+                 slots [0, T); the cache may hold `n` rows per prompt (shared prefill);
+  * decode     : one new token per row, written at slot `input_pos`, attending over the cache.
+Shapes: B batch, T tokens, S cache slots, H query heads, K kv heads, D head dim, C model dim.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ModelArgs
+
+# torch >= 2.0 has fused attention; torch 1.13 (Debian's CPU build) takes the manual path.
+HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Normalise in float32 as Meta does, then cast back before the (bf16) weight.
+        xf = x.float()
+        xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)
+        return xf.type_as(x) * self.weight
+
+
+def rope_tables(head_dim: int, max_seq_len: int, theta: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos/sin tables, (max_seq_len, D), float32, frequencies duplicated for the rotate-half layout."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim))
+    angles = torch.outer(torch.arange(max_seq_len, dtype=torch.float64), inv_freq)  # (S, D/2)
+    angles = torch.cat([angles, angles], dim=-1)  # (S, D)
+    return angles.cos().float(), angles.sin().float()
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """x: (B, heads, T, D); cos/sin: (B, 1, T, D) float32. Rotates pairs (i, i + D/2)."""
+    xf = x.float()
+    half = xf.shape[-1] // 2
+    rotated = torch.cat([-xf[..., half:], xf[..., :half]], dim=-1)
+    return (xf * cos + rotated * sin).type_as(x)
+
+
+def repeat_kv(x: torch.Tensor, n_rep: int) -> torch.Tensor:
+    """(B, K, S, D) -> (B, K * n_rep, S, D): query head h reads kv head h // n_rep."""
+    if n_rep == 1:
+        return x
+    b, k, s, d = x.shape
+    return x[:, :, None].expand(b, k, n_rep, s, d).reshape(b, k * n_rep, s, d)
+
+
+def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: Optional[torch.Tensor]) -> torch.Tensor:
+    """q: (B, H, T, D); k, v: (B, H, S, D); mask: (B, 1, T, S) bool (True = may attend) or None = causal."""
+    if HAS_SDPA:
+        if mask is None:
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    scores = (q.float() @ k.float().transpose(-2, -1)) / math.sqrt(q.shape[-1])  # (B, H, T, S)
+    if mask is None:
+        t, s = scores.shape[-2:]
+        mask = torch.ones(t, s, dtype=torch.bool, device=q.device).tril(s - t)
+    scores = scores.masked_fill(~mask, float("-inf"))
+    return (scores.softmax(dim=-1) @ v.float()).type_as(q)
+
+
+class KVCache(nn.Module):
+    """Static, preallocated key/value buffers (B, K, S, D), written in place at given slots."""
+
+    def __init__(self, batch: int, kv_heads: int, max_seq_len: int, head_dim: int, dtype: torch.dtype, device):
+        super().__init__()
+        shape = (batch, kv_heads, max_seq_len, head_dim)
+        self.register_buffer("k", torch.zeros(shape, dtype=dtype, device=device), persistent=False)
+        self.register_buffer("v", torch.zeros(shape, dtype=dtype, device=device), persistent=False)
+
+    def write_prefill(self, k: torch.Tensor, v: torch.Tensor) -> None:
+        """k, v: (P, K, T, D) for P prompts; each prompt fills B / P consecutive rows (its samples)."""
+        p, kh, t, d = k.shape
+        rows = self.k.shape[0] // p
+        self.k.view(p, rows, kh, -1, d)[:, :, :, :t] = k[:, None]
+        self.v.view(p, rows, kh, -1, d)[:, :, :, :t] = v[:, None]
+
+    def write_decode(self, input_pos: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
+        """input_pos: (1,) slot index; k, v: (B, K, 1, D)."""
+        self.k.index_copy_(2, input_pos, k)
+        self.v.index_copy_(2, input_pos, v)
+
+
+class Attention(nn.Module):
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.n_heads, self.n_kv_heads, self.head_dim = args.n_heads, args.kv_heads, args.head_dim
+        self.q_proj = nn.Linear(args.dim, args.n_heads * args.head_dim, bias=False)
+        self.k_proj = nn.Linear(args.dim, args.kv_heads * args.head_dim, bias=False)
+        self.v_proj = nn.Linear(args.dim, args.kv_heads * args.head_dim, bias=False)
+        self.o_proj = nn.Linear(args.n_heads * args.head_dim, args.dim, bias=False)
+        self.cache: Optional[KVCache] = None
+
+    def forward(self, x, cos, sin, mask, mode: str = "full", input_pos: Optional[torch.Tensor] = None):
+        b, t, _ = x.shape
+        q = self.q_proj(x).view(b, t, self.n_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
+        k = self.k_proj(x).view(b, t, self.n_kv_heads, self.head_dim).transpose(1, 2)  # (B, K, T, D)
+        v = self.v_proj(x).view(b, t, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        if mode == "prefill":
+            assert self.cache is not None, "call setup_cache() before prefill"
+            self.cache.write_prefill(k, v)
+        elif mode == "decode":
+            assert self.cache is not None and input_pos is not None
+            self.cache.write_decode(input_pos, k, v)
+            k, v = self.cache.k, self.cache.v  # (B, K, S, D): attend over every slot, mask decides
+        n_rep = self.n_heads // self.n_kv_heads
+        y = attention(q, repeat_kv(k, n_rep), repeat_kv(v, n_rep), mask)  # (B, H, T, D)
+        return self.o_proj(y.transpose(1, 2).reshape(b, t, -1))
+
+
+class MLP(nn.Module):
+    """SwiGLU: down(silu(gate(x)) * up(x)). Meta's w1 = gate, w3 = up, w2 = down."""
+
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.gate_proj = nn.Linear(args.dim, args.ffn_dim, bias=False)
+        self.up_proj = nn.Linear(args.dim, args.ffn_dim, bias=False)
+        self.down_proj = nn.Linear(args.ffn_dim, args.dim, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Block(nn.Module):
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.self_attn = Attention(args)
+        self.mlp = MLP(args)
+        self.input_layernorm = RMSNorm(args.dim, args.norm_eps)
+        self.post_attention_layernorm = RMSNorm(args.dim, args.norm_eps)
+
+    def forward(self, x, cos, sin, mask, mode="full", input_pos=None):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, mode, input_pos)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Trunk(nn.Module):
+    """Embeddings, blocks and final norm: shared by the language model and scalar-head models."""
+
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.args = args
+        self.embed_tokens = nn.Embedding(args.vocab_size, args.dim)
+        self.layers = nn.ModuleList(Block(args) for _ in range(args.n_layers))
+        self.norm = RMSNorm(args.dim, args.norm_eps)
+        # Plain attributes, not buffers: model.to(bfloat16) must not round the rotary tables.
+        self.rope_cos, self.rope_sin = rope_tables(args.head_dim, args.max_seq_len, args.rope_theta)
+
+    def forward(self, tokens, positions=None, mask=None, mode="full", input_pos=None):
+        """tokens: (B, T); positions: (B, T) rotary positions (default 0..T-1) -> hidden (B, T, C)."""
+        b, t = tokens.shape
+        if positions is None:
+            positions = torch.arange(t, device=tokens.device).expand(b, t)
+        if self.rope_cos.device != tokens.device:
+            self.rope_cos, self.rope_sin = self.rope_cos.to(tokens.device), self.rope_sin.to(tokens.device)
+        cos = self.rope_cos[positions].unsqueeze(1)  # (B, 1, T, D) float32
+        sin = self.rope_sin[positions].unsqueeze(1)
+        x = self.embed_tokens(tokens)
+        for layer in self.layers:
+            x = layer(x, cos, sin, mask, mode, input_pos)
+        return self.norm(x)
+
+
+class CacheMixin:
+    """Static KV cache management shared by both heads."""
+
+    model: Trunk
+
+    def setup_cache(self, batch: int, max_seq_len: int, dtype=None, device=None) -> None:
+        ref = self.model.embed_tokens.weight
+        a = self.model.args
+        if max_seq_len > a.max_seq_len:
+            raise ValueError(f"cache of {max_seq_len} slots exceeds the context of {a.max_seq_len}")
+        for layer in self.model.layers:
+            layer.self_attn.cache = KVCache(batch, a.kv_heads, max_seq_len, a.head_dim,
+                                            dtype or ref.dtype, device or ref.device)
+
+    def clear_cache(self) -> None:
+        for layer in self.model.layers:
+            layer.self_attn.cache = None
+
+
+class Llama(CacheMixin, nn.Module):
+    """Causal language model: trunk plus an untied vocabulary head."""
+
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.args = args
+        self.model = Trunk(args)
+        self.lm_head = nn.Linear(args.dim, args.vocab_size, bias=False)
+
+    def forward(self, tokens, positions=None, mask=None, mode="full", input_pos=None, last_only=False):
+        """-> logits (B, T, V), or (B, 1, V) with last_only (prefill needs only the next token)."""
+        h = self.model(tokens, positions, mask, mode, input_pos)
+        if last_only:
+            h = h[:, -1:]
+        return self.lm_head(h)
+
+
+class LlamaScalar(CacheMixin, nn.Module):
+    """Scalar-head variant for reward and value models (Hugging Face: LlamaForSequenceClassification)."""
+
+    def __init__(self, args: ModelArgs):
+        super().__init__()
+        self.args = args
+        self.model = Trunk(args)
+        self.score = nn.Linear(args.dim, 1, bias=False)
+
+    def forward(self, tokens, positions=None, mask=None, mode="full", input_pos=None):
+        """-> per-token scalars (B, T); a reward model reads the last real token's value."""
+        return self.score(self.model(tokens, positions, mask, mode, input_pos)).squeeze(-1)
+
+
+def init_weights(model: nn.Module, seed: int = 0, std: float = 0.02) -> None:
+    """Llama-style random init (normal(0, 0.02), norms at 1), reproducible from `seed`."""
+    gens: dict[torch.device, torch.Generator] = {}
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("norm.weight"):
+                p.fill_(1.0)
+                continue
+            # Sampled on the parameter's own device: a 7B model initialises on the GPU in seconds.
+            gen = gens.setdefault(p.device, torch.Generator(device=p.device).manual_seed(seed))
+            p.normal_(0.0, std, generator=gen)
