@@ -1,0 +1,181 @@
+"""What the service runs: settings read once from the environment, and the loaded models.
+
+Environment (all read here and nowhere else):
+  ENGINE_TOKEN         required; clients send `Authorization: Bearer <token>`
+  ENGINE_HOST          default 127.0.0.1
+  ENGINE_PORT          default 8710 (0 = pick a free port; the printed line says which)
+  PAIRWISE_DATA_DIR    default `data`; the random-init model is cached under models/
+  ENGINE_MODEL         a model directory (Hugging Face or Meta layout); default
+                       engine/models/pairwise-tiny-chat, else a random-init tiny model
+  ENGINE_REWARD_MODEL  optional: a scalar-head (LlamaForSequenceClassification) model directory
+  ENGINE_DEVICE        auto (cuda if available, else cpu) | cpu | cuda | cuda:N
+  ENGINE_DECODE        eager | graph (CUDA graphs) | compile; default graph on CUDA, eager on CPU
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+import torch
+
+from . import checkpoint
+from .config import named_config
+from .generate import Generator
+from .model import Llama, LlamaScalar, init_weights
+from .tokenizer import Tokenizer, train_tokenizer
+
+ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+BUNDLED_MODEL = os.path.join(ENGINE_DIR, "models", "pairwise-tiny-chat")
+RANDOM_MODEL_NAME = "random-tiny"
+
+
+class SettingsError(ValueError):
+    """A bad environment variable: the process prints it and exits non-zero."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    host: str
+    port: int
+    data_dir: str
+    model_path: Optional[str]  # None = random-init default
+    reward_model_path: Optional[str]
+    device: str
+    decode_mode: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        token = env.get("ENGINE_TOKEN", "")
+        if not token.strip():
+            raise SettingsError("ENGINE_TOKEN is required: set it to a shared secret that clients send as a Bearer token")
+        port_text = env.get("ENGINE_PORT", "8710")
+        if not port_text.isdigit() or int(port_text) > 65535:
+            raise SettingsError(f"ENGINE_PORT must be an integer between 0 and 65535, got {port_text!r}")
+        device = env.get("ENGINE_DEVICE", "auto").strip() or "auto"
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        elif device.startswith("cuda"):
+            if not torch.cuda.is_available():
+                raise SettingsError(f"ENGINE_DEVICE={device} but this torch ({torch.__version__}) sees no CUDA device")
+            try:
+                torch.device(device)
+            except RuntimeError:
+                raise SettingsError(f"ENGINE_DEVICE {device!r} is not a device name like cuda or cuda:0") from None
+        elif device != "cpu":
+            raise SettingsError(f"ENGINE_DEVICE must be auto, cpu, cuda or cuda:N, got {device!r}")
+        decode = env.get("ENGINE_DECODE") or ("graph" if device.startswith("cuda") else "eager")
+        if decode not in ("eager", "graph", "compile"):
+            raise SettingsError(f"ENGINE_DECODE must be eager, graph or compile, got {decode!r}")
+        model = env.get("ENGINE_MODEL") or (BUNDLED_MODEL if os.path.isdir(BUNDLED_MODEL) else None)
+        reward = env.get("ENGINE_REWARD_MODEL") or None
+        for name, path in (("ENGINE_MODEL", model), ("ENGINE_REWARD_MODEL", reward)):
+            if path is not None and not (os.path.isfile(os.path.join(path, "config.json"))
+                                         or os.path.isfile(os.path.join(path, "params.json"))):
+                raise SettingsError(f"{name}={path!r} is not a model directory (no config.json or params.json)")
+        return cls(token=token, host=env.get("ENGINE_HOST") or "127.0.0.1", port=int(port_text),
+                   data_dir=env.get("PAIRWISE_DATA_DIR") or "data", model_path=model,
+                   reward_model_path=reward, device=device, decode_mode=decode)
+
+
+def ensure_random_model(data_dir: str) -> str:
+    """Create (once) a randomly initialised tiny Llama 2 with a freshly trained tokenizer."""
+    target = os.path.join(data_dir, "models", RANDOM_MODEL_NAME)
+    if os.path.isfile(os.path.join(target, "config.json")):
+        return target
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    # Build in a sibling temp folder and rename: a crash never leaves a half-written model.
+    tmp = tempfile.mkdtemp(prefix=".random-tiny-", dir=os.path.dirname(target))
+    try:
+        tok_path = os.path.join(tmp, "tokenizer.model")
+        train_tokenizer(tok_path, vocab_size=512)
+        model = Llama(named_config("tiny", vocab_size=Tokenizer(tok_path).vocab_size))
+        init_weights(model, seed=0)
+        checkpoint.save_hf(model, tmp, extra={"random_init": True})
+        os.rename(tmp, target)
+    except OSError:
+        if not os.path.isfile(os.path.join(target, "config.json")):  # lost no race: a real failure
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+@dataclass
+class LoadedModel:
+    id: str
+    kind: str  # "policy" | "reward"
+    path: str
+    model: Llama | LlamaScalar
+    tokenizer: Tokenizer
+    random_init: bool
+
+    @property
+    def context_length(self) -> int:
+        return self.model.args.max_seq_len
+
+    def describe(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "path": self.path, "context_length": self.context_length,
+                "parameters": sum(p.numel() for p in self.model.parameters()), "random_init": self.random_init}
+
+
+class Runtime:
+    """The loaded models, the device, and the lock that serialises use of them."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.device = torch.device(settings.device)
+        self.dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
+        if self.device.type == "cpu":
+            torch.set_num_threads(os.cpu_count() or 1)  # Debian's torch defaults to 1 thread
+        self.lock = threading.Lock()  # one generation at a time; other requests queue here
+        path = settings.model_path or ensure_random_model(settings.data_dir)
+        self.policy = self._load(path, "policy")
+        if not isinstance(self.policy.model, Llama):
+            raise SettingsError(f"ENGINE_MODEL={path!r} has a scalar head; it must be a language model")
+        self.generator = Generator(self.policy.model, self.policy.tokenizer, settings.decode_mode)
+        self.reward: Optional[LoadedModel] = None
+        if settings.reward_model_path:
+            self.reward = self._load(settings.reward_model_path, "reward")
+            if not isinstance(self.reward.model, LlamaScalar):
+                raise SettingsError("ENGINE_REWARD_MODEL must be a scalar-head (LlamaForSequenceClassification) model")
+
+    def _load(self, path: str, kind: str) -> LoadedModel:
+        model, ckpt = checkpoint.load_model(path, self.device, self.dtype)
+        tok_path = os.path.join(path, "tokenizer.model")
+        if not os.path.isfile(tok_path):
+            raise SettingsError(f"{path}: tokenizer.model is missing")
+        tokenizer = Tokenizer(tok_path)
+        if tokenizer.vocab_size > model.args.vocab_size:
+            raise SettingsError(f"{path}: tokenizer has {tokenizer.vocab_size} pieces, model only {model.args.vocab_size}")
+        name = os.path.basename(os.path.normpath(path))
+        return LoadedModel(name, kind, path, model, tokenizer, bool(ckpt.extra.get("random_init")))
+
+    @property
+    def models(self) -> list[LoadedModel]:
+        return [m for m in (self.policy, self.reward) if m is not None]
+
+    def health(self) -> dict:
+        memory: dict[str, int] = {"rss_max_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+        if self.device.type == "cuda":
+            memory["cuda_allocated_bytes"] = torch.cuda.memory_allocated(self.device)
+            memory["cuda_reserved_bytes"] = torch.cuda.memory_reserved(self.device)
+            memory["cuda_total_bytes"] = torch.cuda.get_device_properties(self.device).total_memory
+        return {
+            "status": "ok",
+            "device": str(self.device),
+            "device_name": torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu",
+            "dtype": str(self.dtype).replace("torch.", ""),
+            "decode_mode": self.generator.decode_mode,
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "random_init": self.policy.random_init,
+            "models": [m.describe() for m in self.models],
+            "memory": memory,
+        }

@@ -1,0 +1,259 @@
+"""The engine's HTTP service on the standard library's ThreadingHTTPServer.
+
+Each connection gets a thread; all model work goes through Runtime.lock, so concurrent requests
+queue instead of racing on the shared KV cache. Every handler turns ApiError into a 4xx/501 JSON
+body and any other exception into a 500 JSON body: no request can take the server down.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import sys
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Optional
+
+import torch
+
+from .generate import RowState
+from .protocol import DEFAULT_MAX_TOKENS, ApiError, GenerationRequest, parse_generation, parse_rewards
+from .runtime import Runtime
+from .tokenizer import Message
+
+MAX_BODY = 4 * 1024 * 1024
+
+
+class EngineServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], runtime: Runtime):
+        self.runtime = runtime
+        super().__init__(address, Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: EngineServer
+    protocol_version = "HTTP/1.1"  # keep-alive for JSON; streams close their connection
+    server_version = "pairwise-engine/0.1"
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"engine: {self.address_string()} {format % args}\n")
+
+    def _send_json(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _read_json(self) -> Any:
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self.close_connection = True
+            raise ApiError(411, "a JSON body with a Content-Length header is required")
+        if int(length) > MAX_BODY:
+            self.close_connection = True  # the unread body would corrupt the next request
+            raise ApiError(413, f"request body is larger than {MAX_BODY} bytes")
+        raw = self.rfile.read(int(length))
+        try:
+            return json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ApiError(400, f"request body is not valid JSON: {e}") from None
+
+    def _authorised(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        expected = f"Bearer {self.server.runtime.settings.token}"
+        return hmac.compare_digest(header.encode(), expected.encode())
+
+    def _dispatch(self, method: str) -> None:
+        routes: dict[str, dict[str, Callable[[], None]]] = {
+            "/healthz": {"GET": self.health},
+            "/v1/models": {"GET": self.models},
+            "/v1/chat/completions": {"POST": lambda: self.generation(chat=True)},
+            "/v1/completions": {"POST": lambda: self.generation(chat=False)},
+            "/v1/rewards": {"POST": self.rewards},
+        }
+        try:
+            if not self._authorised():
+                raise ApiError(401, "missing or invalid bearer token in the Authorization header",
+                               type_="authentication_error", code="invalid_token")
+            path = self.path.split("?", 1)[0]
+            if path not in routes:
+                raise ApiError(404, f"no route {path}", code="not_found")
+            if method not in routes[path]:
+                raise ApiError(405, f"{path} accepts {', '.join(routes[path])}, not {method}", code="method_not_allowed")
+            routes[path][method]()
+        except ApiError as e:
+            if method == "POST" and not self.close_connection and e.status in (401, 404, 405):
+                self.close_connection = True  # body left unread
+            self._send_json(e.status, e.body())
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as e:  # a bug must cost one request, never the server
+            traceback.print_exc()
+            self.close_connection = True
+            try:
+                self._send_json(500, {"error": {"message": f"internal error: {type(e).__name__}: {e}",
+                                                "type": "server_error", "param": None, "code": None}})
+            except OSError:
+                pass
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    # -- routes ------------------------------------------------------------------------------
+    def health(self) -> None:
+        self._send_json(200, self.server.runtime.health())
+
+    def models(self) -> None:
+        data = [{"id": m.id, "object": "model", "created": 0, "owned_by": "pairwise", "kind": m.kind,
+                 "context_length": m.context_length} for m in self.server.runtime.models]
+        self._send_json(200, {"object": "list", "data": data})
+
+    def generation(self, chat: bool) -> None:
+        req = parse_generation(self._read_json(), chat)
+        rt = self.server.runtime
+        policy = rt.policy
+        if req.model != policy.id:
+            hint = " (it is a reward model; use /v1/rewards)" if rt.reward and req.model == rt.reward.id else ""
+            raise ApiError(404, f"model {req.model!r} is not loaded{hint}; loaded: {policy.id!r}", "model",
+                           code="model_not_found")
+        tok = policy.tokenizer
+        prompt = tok.encode_dialog(req.messages) if chat else tok.encode(req.prompt or "", bos=True)
+        ctx, param = policy.context_length, "messages" if chat else "prompt"
+        if len(prompt) >= ctx:
+            raise ApiError(400, f"the prompt is {len(prompt)} tokens; the model's context is {ctx}", param,
+                           code="context_length_exceeded")
+        if req.max_tokens_given and len(prompt) + req.params.max_tokens > ctx:
+            raise ApiError(400, f"prompt ({len(prompt)} tokens) + max_tokens ({req.params.max_tokens}) exceeds "
+                           f"the context of {ctx}", "max_tokens", code="context_length_exceeded")
+        if not req.max_tokens_given:
+            req.params.max_tokens = min(DEFAULT_MAX_TOKENS, ctx - len(prompt))
+        meta = {"id": f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex}", "created": int(time.time()),
+                "model": policy.id}
+        if req.stream:
+            self._stream(req, prompt, chat, meta)
+            return
+        with rt.lock:
+            rows = rt.generator.generate([prompt], req.params, req.n)
+        choices = [self._choice(r, i, chat, req.params.logprobs) for i, r in enumerate(rows)]
+        obj = "chat.completion" if chat else "text_completion"
+        self._send_json(200, {**meta, "object": obj, "choices": choices, "usage": _usage(len(prompt), rows)})
+
+    def _choice(self, row: RowState, index: int, chat: bool, logprobs: bool) -> dict:
+        tok = self.server.runtime.policy.tokenizer
+        lp: Optional[dict] = None
+        if logprobs and chat:
+            lp = {"content": [{"token": tok.piece(t), "token_id": t, "logprob": p, "top_logprobs": []}
+                              for t, p in zip(row.token_ids, row.logprobs)]}
+        elif logprobs:
+            lp = {"tokens": [tok.piece(t) for t in row.token_ids], "token_ids": list(row.token_ids),
+                  "token_logprobs": list(row.logprobs)}
+        if chat:
+            return {"index": index, "message": {"role": "assistant", "content": row.text},
+                    "finish_reason": row.finish_reason, "logprobs": lp}
+        return {"index": index, "text": row.text, "finish_reason": row.finish_reason, "logprobs": lp}
+
+    def _stream(self, req: GenerationRequest, prompt: list[int], chat: bool, meta: dict) -> None:
+        rt = self.server.runtime
+        obj = "chat.completion.chunk" if chat else "text_completion"
+        self.close_connection = True  # the stream ends when the connection does
+        with rt.lock:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Connection", "close")
+            self.end_headers()
+
+            def event(choices: list[dict], **extra: Any) -> None:
+                payload = {**meta, "object": obj, "choices": choices, **extra}
+                self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
+                self.wfile.flush()
+
+            if chat:
+                event([{"index": i, "delta": {"role": "assistant", "content": ""}, "finish_reason": None,
+                        "logprobs": None} for i in range(req.n)])
+            rows: list[RowState] = []
+            sent_tokens = [0] * req.n
+            stream = rt.generator.stream([prompt], req.params, req.n, check_every=1)
+            try:
+                for rows in stream:
+                    choices = []
+                    for i, row in enumerate(rows):
+                        delta = row.take_delta(req.params.stop)
+                        done = row.finished and sent_tokens[i] >= 0
+                        if not delta and not done:
+                            continue
+                        choice: dict[str, Any] = {"index": i, "finish_reason": row.finish_reason if done else None,
+                                                  "logprobs": None}
+                        if chat:
+                            choice["delta"] = {"content": delta} if delta else {}
+                        else:
+                            choice["text"] = delta
+                        if req.params.logprobs:
+                            new = list(zip(row.token_ids[sent_tokens[i]:], row.logprobs[sent_tokens[i]:]))
+                            choice["logprobs"] = ({"content": [{"token": rt.policy.tokenizer.piece(t), "token_id": t,
+                                                                "logprob": p, "top_logprobs": []} for t, p in new]}
+                                                  if chat else {"token_ids": [t for t, _ in new],
+                                                                "token_logprobs": [p for _, p in new]})
+                        sent_tokens[i] = -1 if done else len(row.token_ids)
+                        choices.append(choice)
+                    if choices:
+                        event(choices)
+            except (BrokenPipeError, ConnectionResetError):
+                stream.close()  # client went away: stop generating, release the lock
+                return
+            except Exception as e:  # the 200 is already sent: report the failure in-band
+                traceback.print_exc()
+                event([], error={"message": f"internal error: {type(e).__name__}: {e}", "type": "server_error"})
+            else:
+                event([], usage=_usage(len(prompt), rows))
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+
+    def rewards(self) -> None:
+        req = parse_rewards(self._read_json())
+        rt = self.server.runtime
+        if rt.reward is None:
+            raise ApiError(501, "no reward model is loaded; start the engine with ENGINE_REWARD_MODEL set to a "
+                           "scalar-head model directory", "model", type_="not_implemented_error",
+                           code="reward_model_not_loaded")
+        if req.model != rt.reward.id:
+            raise ApiError(404, f"reward model {req.model!r} is not loaded; loaded: {rt.reward.id!r}", "model",
+                           code="model_not_found")
+        tok, ctx = rt.reward.tokenizer, rt.reward.context_length
+        seqs = [tok.encode_dialog(msgs + [Message("assistant", response)]) for msgs, response in req.inputs]
+        for i, s in enumerate(seqs):
+            if len(s) > ctx:
+                raise ApiError(400, f"inputs[{i}] is {len(s)} tokens; the reward model's context is {ctx}",
+                               f"inputs[{i}]", code="context_length_exceeded")
+        with rt.lock, torch.no_grad():
+            # Right-pad: causal attention keeps real tokens blind to the padding after them.
+            longest = max(len(s) for s in seqs)
+            tokens = torch.tensor([s + [0] * (longest - len(s)) for s in seqs], device=rt.device)
+            values = rt.reward.model(tokens).float()  # (N, T)
+            last = torch.tensor([len(s) - 1 for s in seqs], device=rt.device)
+            rewards = values.gather(1, last[:, None]).squeeze(1).tolist()
+        self._send_json(200, {"object": "list", "model": rt.reward.id,
+                              "data": [{"index": i, "reward": r} for i, r in enumerate(rewards)],
+                              "usage": {"prompt_tokens": sum(len(s) for s in seqs)}})
+
+
+def _usage(prompt_tokens: int, rows: list[RowState]) -> dict:
+    completion = sum(len(r.token_ids) for r in rows)
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion, "total_tokens": prompt_tokens + completion}
