@@ -11,6 +11,8 @@ export default defineConfig({
     // Database suites start servers; run files one at a time on 2-core machines.
     fileParallelism: false,
     // `server-only` throws outside a React Server Components build; tests import domain code directly.
-    alias: { "server-only": new URL("./lib/testing/server-only-stub.ts", import.meta.url).pathname },
+    alias: {
+      "server-only": new URL("./lib/testing/server-only-stub.ts", import.meta.url).pathname,
+    },
   },
 });

@@ -51,3 +51,31 @@ export function optionalVar(name: string): string | undefined {
   const v = process.env[name];
   return v === undefined || v === "" ? undefined : v;
 }
+
+/** First-start accounts. Unset passwords are generated and printed once (see lib/seed/accounts.ts). */
+export const ZBootstrapEnv = z.object({
+  ADMIN_EMAIL: z.email("ADMIN_EMAIL must be an email address").default("admin@pairwise.local"),
+  ADMIN_PASSWORD: z
+    .string()
+    .min(8, "ADMIN_PASSWORD must be at least 8 characters")
+    .max(128)
+    .optional(),
+  ANNOTATOR_EMAIL: z
+    .email("ANNOTATOR_EMAIL must be an email address")
+    .default("annotator@pairwise.local"),
+  ANNOTATOR_PASSWORD: z
+    .string()
+    .min(8, "ANNOTATOR_PASSWORD must be at least 8 characters")
+    .max(128)
+    .optional(),
+});
+export type TBootstrapEnv = z.infer<typeof ZBootstrapEnv>;
+
+export function bootstrapEnv(): TBootstrapEnv {
+  const raw = Object.fromEntries(
+    Object.entries(process.env).filter(([k, v]) => k in ZBootstrapEnv.shape && v !== ""),
+  );
+  const parsed = ZBootstrapEnv.safeParse(raw);
+  if (!parsed.success) throw new Error(`Invalid environment:\n${describeEnvErrors(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,42 @@
+import "server-only";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { prisma } from "@/lib/db";
+
+const SECRET_KEYS = /pass(word)?|secret|token|key$/i;
+
+/** Copies an input for the audit log with secrets replaced, so the log never holds a password. */
+export function redact(value: unknown): Prisma.InputJsonValue | null {
+  if (value === undefined || value === null) return null;
+  if (Array.isArray(value)) return value.map((v) => redact(v)) as Prisma.InputJsonValue;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "object") {
+    const out: Record<string, Prisma.InputJsonValue | null> = {};
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEYS.test(k) ? "[redacted]" : redact(v);
+    return out as Prisma.InputJsonValue;
+  }
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    return value;
+  return String(value);
+}
+
+export type TAuditEntry = {
+  actorId: string | null;
+  action: string;
+  targetType: string;
+  targetId?: string | null;
+  details?: unknown;
+};
+
+export async function writeAudit(entry: TAuditEntry): Promise<void> {
+  const details = redact(entry.details);
+  await prisma.auditLog.create({
+    data: {
+      actorId: entry.actorId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId ?? null,
+      ...(details === null ? {} : { details }),
+    },
+  });
+}

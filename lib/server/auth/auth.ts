@@ -1,0 +1,88 @@
+import "server-only";
+// Better Auth: email + password sessions stored through Prisma. Sign-up is closed: admins create
+// accounts (lib/server/users). Built lazily so `next build` needs no secret or database.
+import { betterAuth } from "better-auth";
+import { APIError } from "better-auth/api";
+import { prismaAdapter } from "better-auth/adapters/prisma";
+import { nextCookies } from "better-auth/next-js";
+import { getPrisma, prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+
+export const SESSION_TTL_SECONDS = 60 * 60 * 24 * 7; // a week, renewed daily while in use
+
+function createAuth() {
+  const e = env();
+  return betterAuth({
+    appName: "Pairwise",
+    baseURL: e.BETTER_AUTH_URL,
+    secret: e.BETTER_AUTH_SECRET,
+    trustedOrigins: [e.BETTER_AUTH_URL],
+    database: prismaAdapter(getPrisma(), { provider: "postgresql" }),
+    emailAndPassword: {
+      enabled: true,
+      disableSignUp: true,
+      minPasswordLength: 8,
+      maxPasswordLength: 128,
+    },
+    session: { expiresIn: SESSION_TTL_SECONDS, updateAge: 60 * 60 * 24 },
+    user: {
+      additionalFields: {
+        role: { type: "string", input: false, defaultValue: "annotator" },
+        banned: { type: "boolean", input: false, required: false },
+      },
+    },
+    // Per-IP limits from Better Auth; app/api/auth adds a per-email limit on sign-in that a
+    // forged X-Forwarded-For cannot get around.
+    rateLimit: {
+      enabled: true,
+      window: 60,
+      max: 600,
+      customRules: { "/sign-in/email": { window: 60, max: 30 } },
+    },
+    advanced: {
+      ipAddress: {
+        ipAddressHeaders: e.TRUST_PROXY ? ["x-forwarded-for"] : ["x-pairwise-client-ip"],
+      },
+    },
+    telemetry: { enabled: false },
+    databaseHooks: {
+      session: {
+        create: {
+          // A disabled account cannot start a session.
+          before: async (session) => {
+            const user = await prisma.user.findUnique({
+              where: { id: session.userId },
+              select: { banned: true },
+            });
+            if (user?.banned) {
+              throw new APIError("FORBIDDEN", {
+                message: "This account is disabled. Ask an admin.",
+              });
+            }
+            return { data: session };
+          },
+        },
+      },
+    },
+    plugins: [nextCookies()],
+  });
+}
+
+type TAuth = ReturnType<typeof createAuth>;
+const globalForAuth = globalThis as unknown as { pairwiseAuth?: TAuth };
+
+export function auth(): TAuth {
+  globalForAuth.pairwiseAuth ??= createAuth();
+  return globalForAuth.pairwiseAuth;
+}
+
+export type TSessionUser = { id: string; email: string; name: string; role: string };
+
+/** The signed-in user for these request headers, or null. */
+export async function getSessionUser(headers: Headers): Promise<TSessionUser | null> {
+  const session = await auth().api.getSession({ headers });
+  if (!session) return null;
+  const u = session.user as typeof session.user & { role?: string | null; banned?: boolean | null };
+  if (u.banned) return null;
+  return { id: u.id, email: u.email, name: u.name, role: u.role ?? "annotator" };
+}

@@ -1,0 +1,21 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  consumeSignInAttempt,
+  resetSignInAttempts,
+  SIGN_IN_MAX_ATTEMPTS,
+  SIGN_IN_WINDOW_MS,
+} from "./sign-in-limit";
+
+describe("per-email sign-in limit", () => {
+  beforeEach(() => resetSignInAttempts());
+  it("allows the limit, refuses the next with a wait, and frees up after the window", () => {
+    const t0 = 1_000_000;
+    for (let i = 0; i < SIGN_IN_MAX_ATTEMPTS; i++)
+      expect(consumeSignInAttempt("a@x.test", t0 + i)).toBeNull();
+    const wait = consumeSignInAttempt("a@x.test", t0 + 100);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(SIGN_IN_WINDOW_MS / 1000);
+    expect(consumeSignInAttempt("b@x.test", t0 + 100)).toBeNull();
+    expect(consumeSignInAttempt("a@x.test", t0 + SIGN_IN_WINDOW_MS + 1)).toBeNull();
+  });
+});

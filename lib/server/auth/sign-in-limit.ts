@@ -1,0 +1,28 @@
+import "server-only";
+// A per-email limit on sign-in attempts. Better Auth limits per IP, but the IP comes from a
+// header a client can forge when no proxy sets it; an email address cannot be spoofed that way.
+export const SIGN_IN_WINDOW_MS = 5 * 60_000;
+export const SIGN_IN_MAX_ATTEMPTS = 10;
+
+const attempts = new Map<string, number[]>();
+
+/** Records one attempt for `key`; returns seconds to wait when over the limit, else null. */
+export function consumeSignInAttempt(key: string, now = Date.now()): number | null {
+  const recent = (attempts.get(key) ?? []).filter((t) => now - t < SIGN_IN_WINDOW_MS);
+  if (recent.length >= SIGN_IN_MAX_ATTEMPTS) {
+    attempts.set(key, recent);
+    return Math.ceil((recent[0]! + SIGN_IN_WINDOW_MS - now) / 1000);
+  }
+  recent.push(now);
+  attempts.set(key, recent);
+  // Keep the map bounded: drop keys whose attempts have all expired.
+  if (attempts.size > 10_000) {
+    for (const [k, ts] of attempts)
+      if (ts.every((t) => now - t >= SIGN_IN_WINDOW_MS)) attempts.delete(k);
+  }
+  return null;
+}
+
+export function resetSignInAttempts(): void {
+  attempts.clear();
+}

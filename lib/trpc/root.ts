@@ -1,0 +1,20 @@
+import "server-only";
+// The only place routers are registered. The role matrix test (lib/trpc/role-matrix.test.ts)
+// walks this router: a new procedure without an entry there fails it.
+import { createCallerFactory, createTRPCRouter } from "@/lib/trpc/init";
+import { auditRouter } from "@/lib/trpc/routers/audit";
+import { meRouter } from "@/lib/trpc/routers/me";
+import { promptsRouter } from "@/lib/trpc/routers/prompts";
+import { usersRouter } from "@/lib/trpc/routers/users";
+import { workspaceRouter } from "@/lib/trpc/routers/workspace";
+
+export const appRouter = createTRPCRouter({
+  me: meRouter,
+  users: usersRouter,
+  workspace: workspaceRouter,
+  prompts: promptsRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,6 @@
+import { adminProcedure, createTRPCRouter } from "@/lib/trpc/init";
+import { listAudit, ZListAudit } from "@/lib/server/audit/list-audit";
+
+export const auditRouter = createTRPCRouter({
+  list: adminProcedure.input(ZListAudit).query(({ input }) => listAudit(input)),
+});
