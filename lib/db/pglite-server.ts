@@ -39,6 +39,9 @@ export function connectionUrl(port: number): string {
   return `postgresql://postgres@127.0.0.1:${port}/postgres`;
 }
 
+/** Lock files this process holds (its own pid in a lock is only stale when it is not here). */
+const heldLocks = new Set<string>();
+
 /**
  * The data folder is locked by a file beside it holding the owner's pid, because two PGlite
  * instances writing one folder corrupt it. A lock whose process is gone is stale and taken over.
@@ -48,11 +51,19 @@ function acquireLock(dataDir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
-      return () => fs.rmSync(lockPath, { force: true });
+      heldLocks.add(lockPath);
+      return () => {
+        heldLocks.delete(lockPath);
+        fs.rmSync(lockPath, { force: true });
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      const live =
+        owner === process.pid
+          ? heldLocks.has(lockPath)
+          : Number.isInteger(owner) && owner > 0 && isAlive(owner);
+      if (live) {
         throw new PgliteServerError(
           `the database folder ${dataDir} is in use by another database server (pid ${owner}, lock ${lockPath})`,
         );
