@@ -29,7 +29,7 @@ test("overlong fields are refused with their limit", async ({ page }) => {
 test("the auth API answers malformed requests with 400 JSON, not 500", async ({ request }) => {
   const notJson = await request.post("/api/auth/sign-in/email", {
     headers: { "content-type": "application/json", origin: E2E.baseURL },
-    data: "{not json",
+    data: Buffer.from("{not json"),
   });
   expect(notJson.status()).toBe(400);
   expect((await notJson.json()).message).toMatch(/JSON/);

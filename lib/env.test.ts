@@ -21,6 +21,5 @@ describe("environment", () => {
     });
     expect(r.PAIRWISE_DATA_DIR).toBe("data");
     expect(r.ENGINE_URL).toBe("http://127.0.0.1:8710");
-    expect(r.TRUST_PROXY).toBe(false);
   });
 });

@@ -20,11 +20,6 @@ export const ZServerEnv = z.object({
   /** The engine's HTTP address and shared token. */
   ENGINE_URL: ZUrl("http://127.0.0.1:8710").default("http://127.0.0.1:8710"),
   ENGINE_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  /** Trust X-Forwarded-For for the login rate limit (only behind a proxy you control). */
-  TRUST_PROXY: z
-    .enum(["0", "1", "true", "false"])
-    .default("0")
-    .transform((v) => v === "1" || v === "true"),
 });
 export type TServerEnv = z.infer<typeof ZServerEnv>;
 

@@ -128,7 +128,7 @@ async function main() {
       env.DATABASE_URL = db.ready[1];
     }
     await runToEnd("migrate", bin("tsx"), ["scripts/migrate.ts", "deploy"], env);
-    const seedLines = await runToEnd("seed", bin("tsx"), ["scripts/seed.ts"], env, () => {});
+    const seedLines = await runToEnd("seed", bin("tsx"), ["--conditions=react-server", "scripts/seed.ts"], env, () => {});
     const accounts = seedLines.filter((l) => l.startsWith("account:"));
 
     if (withEngine) {

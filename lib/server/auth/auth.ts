@@ -31,19 +31,16 @@ function createAuth() {
         banned: { type: "boolean", input: false, required: false },
       },
     },
-    // Per-IP limits from Better Auth; app/api/auth adds a per-email limit on sign-in that a
-    // forged X-Forwarded-For cannot get around.
+    // Per-IP limits from Better Auth. `next start` fills X-Forwarded-For with the socket address
+    // when the client sent none; a client can still forge it, so app/api/auth also limits sign-in
+    // per email, which a forged header cannot get around.
     rateLimit: {
       enabled: true,
       window: 60,
       max: 600,
       customRules: { "/sign-in/email": { window: 60, max: 30 } },
     },
-    advanced: {
-      ipAddress: {
-        ipAddressHeaders: e.TRUST_PROXY ? ["x-forwarded-for"] : ["x-pairwise-client-ip"],
-      },
-    },
+    advanced: { ipAddress: { ipAddressHeaders: ["x-forwarded-for"] } },
     telemetry: { enabled: false },
     databaseHooks: {
       session: {
