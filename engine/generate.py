@@ -5,8 +5,8 @@ slots, its rotary positions are `slot - pad[b]`, and masks hide the padding slot
 samples of a prompt share its prefill: the prompt runs once and its keys/values are broadcast
 into the n cache rows (KVCache.write_prefill).
 
-Decode steps run eagerly, or on CUDA replayed from a captured CUDA graph ("graph") or through
-torch.compile(mode="reduce-overhead") ("compile"). Sampled tokens stay on the device; the host
+Decode steps run eagerly, or on CUDA replayed from a captured CUDA graph ("graph"), or compiled
+by torch.compile (Inductor, fusing the element-wise kernels) and then captured ("compile"). Sampled tokens stay on the device; the host
 reads them only every `check_every` steps (EOS / stop strings / streaming), so a benchmark or
 a non-streaming request runs the whole decode without host synchronisation.
 """
@@ -86,10 +86,12 @@ class Generator:
         self._pad = torch.zeros(batch, dtype=torch.long, device=dev)  # (B,) left padding per row
         self._slots = torch.arange(slots, device=dev)  # (S,)
         self._key = (batch, slots)
-        if self.decode_mode == "graph":
+        if self.decode_mode == "compile" and self._compiled is None:
+            # Inductor fuses the small element-wise kernels (norms, rotary, SwiGLU) that dominate a
+            # batch-1 step after the weight reads; the CUDA graph below then removes launch gaps.
+            self._compiled = torch.compile(self._decode_fn, fullgraph=True, dynamic=False)
+        if self.decode_mode in ("graph", "compile"):
             self._capture(slots)
-        elif self.decode_mode == "compile" and self._compiled is None:
-            self._compiled = torch.compile(self._decode_fn, mode="reduce-overhead", fullgraph=True)
 
     def _decode_fn(self) -> torch.Tensor:
         """One decode step from the static inputs -> next-token logits (B, V) float32."""
@@ -104,13 +106,14 @@ class Generator:
         self._slot.fill_(slots - 1)
         stream = torch.cuda.Stream()
         stream.wait_stream(torch.cuda.current_stream())
+        step = self._compiled or self._decode_fn
         with torch.cuda.stream(stream):
-            for _ in range(2):
-                self._decode_fn()
+            for _ in range(2):  # the first call also compiles, in compile mode
+                step()
         torch.cuda.current_stream().wait_stream(stream)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
-            self._graph_logits = self._decode_fn()
+            self._graph_logits = step()
         self._graph = graph
 
     def _decode(self, tokens: torch.Tensor, slot: int) -> torch.Tensor:
@@ -119,16 +122,15 @@ class Generator:
         if self._graph is not None:
             self._graph.replay()
             return self._graph_logits
-        if self._compiled is not None:
-            return self._compiled().clone()  # the compiled graph reuses its output buffer
         return self._decode_fn()
 
     # -- generation ------------------------------------------------------------------------
     def slots_needed(self, prompt_len: int, max_tokens: int) -> int:
-        """Cache size for a request; graph/compile modes round up so shapes (and graphs) repeat."""
+        """Cache size for a request; graph/compile modes round up to 128 slots so shapes (and graphs)
+        repeat across requests, while decode (which reads every slot) wastes at most 127 slots."""
         need = prompt_len + max_tokens
         if self.decode_mode != "eager":
-            need = min(max(64, 1 << (need - 1).bit_length()), self.model.args.max_seq_len)
+            need = min(-(-need // 128) * 128, self.model.args.max_seq_len)
         return need
 
     @torch.no_grad()

@@ -185,7 +185,7 @@ def test_matches_transformers_llama_on_the_same_weights(tmp_path):
     model = make_model(seed=24)
     path = str(tmp_path / "m")
     checkpoint.save_hf(model, path)
-    hf = transformers.LlamaForCausalLM.from_pretrained(path, torch_dtype=torch.float32).eval()
+    hf = transformers.LlamaForCausalLM.from_pretrained(path).float().eval()  # config says float32
     x = torch.tensor([TOKENS])
     with torch.no_grad():
         assert torch.allclose(hf(x).logits, model(x), atol=1e-4)

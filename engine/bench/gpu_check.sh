@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# One GPU session, prepared to fit a short lease: the engine's pytest on CUDA, the 7B-shaped
+# benchmark (CUDA-graph and eager decode, transformers' generate on the same weights), then the
+# torch.compile'd + CUDA-graph decode (each row prints as it finishes; compiles count against the timeout). Logs go to $OUT (default /tmp/gpu-check).
+#   OUT=/some/dir engine/bench/gpu_check.sh
+# For a dry run on a CPU machine: DEVICE=cpu CONFIG=test engine/bench/gpu_check.sh
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/gpu-check}
+DEVICE=${DEVICE:-cuda}
+CONFIG=${CONFIG:-7B}
+PY=${PYTHON:-python3}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONDONTWRITEBYTECODE=1
+
+{ nvidia-smi 2>/dev/null || true
+  $PY -c "import sys, torch; print(sys.version.split()[0], 'torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.is_available())"
+  $PY -c "import transformers; print('transformers', transformers.__version__)" 2>&1 | tail -1
+} 2>&1 | tee "$OUT/env.txt"
+
+echo "== pytest (CUDA tests included where CUDA is present)"
+timeout 120 $PY -m pytest engine/tests -q -p no:cacheprovider -rs >"$OUT/pytest.txt" 2>&1
+echo "pytest exit $?"; tail -15 "$OUT/pytest.txt"
+
+echo "== benchmark: $CONFIG on $DEVICE (graph + eager decode; transformers where importable)"
+MODES=graph,eager; [[ $DEVICE == cpu ]] && MODES=eager
+timeout 200 $PY -m engine.bench --device "$DEVICE" --config "$CONFIG" --modes "$MODES" --hf 2>&1 | tee "$OUT/bench.txt"
+echo "bench exit $?"
+
+if [[ $DEVICE == cuda ]]; then
+  echo "== benchmark: torch.compile (Inductor) + CUDA graph decode"
+  timeout 150 $PY -m engine.bench --device cuda --config "$CONFIG" --modes compile 2>&1 | tee "$OUT/bench-compile.txt"
+  echo "compile bench exit $?"
+fi
