@@ -1,8 +1,8 @@
 """The Llama 2 architecture: RMSNorm pre-norm, rotary embeddings, grouped-query attention, SwiGLU.
 
-Module and parameter names follow Hugging Face's `LlamaForCausalLM`, so a Hugging Face state
-dict loads as is; Meta checkpoints are renamed and their q/k rows permuted on load
-(engine/checkpoint.py). Rotary embeddings therefore use Hugging Face's "rotate half" layout.
+State dicts use Hugging Face's `LlamaForCausalLM` names, so a Hugging Face state dict loads as
+is (q/k/v and gate/up are stored fused in memory and split by state-dict hooks); Meta
+checkpoints are renamed and their q/k rows permuted on load (engine/checkpoint.py). Rotary embeddings therefore use Hugging Face's "rotate half" layout.
 
 Three ways to run the attention, chosen by the caller:
   * no cache   (training, reward scoring): causal attention over the given tokens;
@@ -100,21 +100,42 @@ class KVCache(nn.Module):
         self.v.index_copy_(2, input_pos, v)
 
 
+def fused_linear(module: nn.Module, fused: str, parts: dict[str, int]) -> None:
+    """Keep one (sum(rows), C) weight `fused` but read and write it as separate Hugging Face
+    tensors `parts` (name -> rows): one large matmul instead of several small ones per step
+    (decode at batch 1 is a chain of matrix-vector products), with unchanged checkpoints."""
+
+    def save_hook(mod, state_dict, prefix, local_metadata):
+        weight = state_dict.pop(f"{prefix}{fused}.weight")
+        for name, chunk in zip(parts, weight.split(list(parts.values()), dim=0)):
+            state_dict[f"{prefix}{name}.weight"] = chunk
+
+    def load_hook(state_dict, prefix, *args):
+        names = [f"{prefix}{name}.weight" for name in parts]
+        if all(n in state_dict for n in names):
+            state_dict[f"{prefix}{fused}.weight"] = torch.cat([state_dict.pop(n) for n in names], dim=0)
+
+    module._register_state_dict_hook(save_hook)
+    module._register_load_state_dict_pre_hook(load_hook)
+
+
 class Attention(nn.Module):
     def __init__(self, args: ModelArgs):
         super().__init__()
         self.n_heads, self.n_kv_heads, self.head_dim = args.n_heads, args.kv_heads, args.head_dim
-        self.q_proj = nn.Linear(args.dim, args.n_heads * args.head_dim, bias=False)
-        self.k_proj = nn.Linear(args.dim, args.kv_heads * args.head_dim, bias=False)
-        self.v_proj = nn.Linear(args.dim, args.kv_heads * args.head_dim, bias=False)
-        self.o_proj = nn.Linear(args.n_heads * args.head_dim, args.dim, bias=False)
+        self.q_rows, self.kv_rows = args.n_heads * args.head_dim, args.kv_heads * args.head_dim
+        # q, k and v projections in one (H*D + 2*K*D, C) weight; checkpoints see q_proj/k_proj/v_proj.
+        self.qkv_proj = nn.Linear(args.dim, self.q_rows + 2 * self.kv_rows, bias=False)
+        fused_linear(self, "qkv_proj", {"q_proj": self.q_rows, "k_proj": self.kv_rows, "v_proj": self.kv_rows})
+        self.o_proj = nn.Linear(self.q_rows, args.dim, bias=False)
         self.cache: Optional[KVCache] = None
 
     def forward(self, x, cos, sin, mask, mode: str = "full", input_pos: Optional[torch.Tensor] = None):
         b, t, _ = x.shape
-        q = self.q_proj(x).view(b, t, self.n_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
-        k = self.k_proj(x).view(b, t, self.n_kv_heads, self.head_dim).transpose(1, 2)  # (B, K, T, D)
-        v = self.v_proj(x).view(b, t, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        q, k, v = self.qkv_proj(x).split([self.q_rows, self.kv_rows, self.kv_rows], dim=-1)
+        q = q.view(b, t, self.n_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
+        k = k.view(b, t, self.n_kv_heads, self.head_dim).transpose(1, 2)  # (B, K, T, D)
+        v = v.view(b, t, self.n_kv_heads, self.head_dim).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if mode == "prefill":
             assert self.cache is not None, "call setup_cache() before prefill"
@@ -133,12 +154,14 @@ class MLP(nn.Module):
 
     def __init__(self, args: ModelArgs):
         super().__init__()
-        self.gate_proj = nn.Linear(args.dim, args.ffn_dim, bias=False)
-        self.up_proj = nn.Linear(args.dim, args.ffn_dim, bias=False)
+        # gate and up in one (2F, C) weight; checkpoints see gate_proj/up_proj.
+        self.gate_up_proj = nn.Linear(args.dim, 2 * args.ffn_dim, bias=False)
+        fused_linear(self, "gate_up_proj", {"gate_proj": args.ffn_dim, "up_proj": args.ffn_dim})
         self.down_proj = nn.Linear(args.ffn_dim, args.dim, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        gate, up = self.gate_up_proj(x).chunk(2, dim=-1)  # (B, T, F) each
+        return self.down_proj(F.silu(gate) * up)
 
 
 class Block(nn.Module):

@@ -73,7 +73,8 @@ class Settings:
         decode = env.get("ENGINE_DECODE") or ("graph" if device.startswith("cuda") else "eager")
         if decode not in ("eager", "graph", "compile"):
             raise SettingsError(f"ENGINE_DECODE must be eager, graph or compile, got {decode!r}")
-        model = env.get("ENGINE_MODEL") or (BUNDLED_MODEL if os.path.isdir(BUNDLED_MODEL) else None)
+        bundled = os.path.isfile(os.path.join(BUNDLED_MODEL, "config.json"))  # a complete bundled model
+        model = env.get("ENGINE_MODEL") or (BUNDLED_MODEL if bundled else None)
         reward = env.get("ENGINE_REWARD_MODEL") or None
         for name, path in (("ENGINE_MODEL", model), ("ENGINE_REWARD_MODEL", reward)):
             if path is not None and not (os.path.isfile(os.path.join(path, "config.json"))

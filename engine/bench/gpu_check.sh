@@ -10,6 +10,9 @@ OUT=${OUT:-/tmp/gpu-check}
 DEVICE=${DEVICE:-cuda}
 CONFIG=${CONFIG:-7B}
 PY=${PYTHON:-python3}
+PYTEST_TARGETS=${PYTEST_TARGETS:-engine/tests}   # e.g. "engine/tests -k cuda" for a short lease
+MODES=${MODES:-graph,eager}
+HF=${HF:-1}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONDONTWRITEBYTECODE=1
 
@@ -19,16 +22,18 @@ export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONDONTWRIT
 } 2>&1 | tee "$OUT/env.txt"
 
 echo "== pytest (CUDA tests included where CUDA is present)"
-timeout 120 $PY -m pytest engine/tests -q -p no:cacheprovider -rs >"$OUT/pytest.txt" 2>&1
+# shellcheck disable=SC2086  # PYTEST_TARGETS is a word list on purpose
+timeout 120 $PY -m pytest $PYTEST_TARGETS -q -p no:cacheprovider -rs >"$OUT/pytest.txt" 2>&1
 echo "pytest exit $?"; tail -15 "$OUT/pytest.txt"
 
-echo "== benchmark: $CONFIG on $DEVICE (graph + eager decode; transformers where importable)"
-MODES=graph,eager; [[ $DEVICE == cpu ]] && MODES=eager
-timeout 200 $PY -m engine.bench --device "$DEVICE" --config "$CONFIG" --modes "$MODES" --hf 2>&1 | tee "$OUT/bench.txt"
+echo "== benchmark: $CONFIG on $DEVICE ($MODES decode; transformers where importable and HF=1)"
+[[ $DEVICE == cpu ]] && MODES=eager
+HF_FLAG=(); [[ $HF == 1 ]] && HF_FLAG=(--hf)
+timeout 200 $PY -m engine.bench --device "$DEVICE" --config "$CONFIG" --modes "$MODES" "${HF_FLAG[@]}" 2>&1 | tee "$OUT/bench.txt"
 echo "bench exit $?"
 
 if [[ $DEVICE == cuda ]]; then
   echo "== benchmark: torch.compile (Inductor) + CUDA graph decode"
-  timeout 150 $PY -m engine.bench --device cuda --config "$CONFIG" --modes compile 2>&1 | tee "$OUT/bench-compile.txt"
+  timeout "${COMPILE_TIMEOUT:-150}" $PY -m engine.bench --device cuda --config "$CONFIG" --modes compile 2>&1 | tee "$OUT/bench-compile.txt"
   echo "compile bench exit $?"
 fi
