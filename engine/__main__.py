@@ -18,6 +18,9 @@ def serve() -> int:
     except SettingsError as e:
         print(f"engine: error: {e}", file=sys.stderr)
         return 2
+    except (OSError, ValueError, KeyError, RuntimeError) as e:  # unreadable or mismatched checkpoint
+        print(f"engine: error: cannot load the model: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
     from .server import EngineServer
 
     try:

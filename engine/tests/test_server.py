@@ -316,3 +316,10 @@ def test_cli_serves_a_random_init_model_created_on_first_start(tmp_path):
         proc.terminate()
         proc.wait(30)
     assert proc.returncode == 0  # SIGTERM shuts down cleanly
+
+
+def test_cli_reports_an_unloadable_model_instead_of_a_traceback(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "llama", "hidden_size": 32}))
+    proc = _serve({"ENGINE_TOKEN": "t", "ENGINE_MODEL": str(tmp_path)})
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 2 and "cannot load the model" in err and "Traceback" not in err
