@@ -5,6 +5,7 @@ import { prisma } from "@/lib/db";
 import { bootstrapEnv, env } from "@/lib/env";
 import { ensureInitialAccounts } from "@/lib/seed/accounts";
 import { seedPrompts } from "@/lib/seed/prompts";
+import { seedFirstRound } from "@/lib/seed/rounds";
 
 async function main() {
   const e = env();
@@ -13,6 +14,7 @@ async function main() {
   const db = prisma;
   const added = await seedPrompts(db);
   const accounts = await ensureInitialAccounts(db, e.PAIRWISE_DATA_DIR, cfg);
+  if (await seedFirstRound(db)) console.log("seed: round 1 is collecting");
   console.log(`seed: ${added} prompts added`);
   for (const a of accounts) {
     console.log(

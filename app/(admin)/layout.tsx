@@ -9,6 +9,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   const user = await requirePageUser("reviewer");
   const links = [
     { href: "/admin", label: "Overview" },
+    { href: "/admin/review", label: "Review" },
     { href: "/annotate", label: "Workspace" },
   ];
   if (hasRole(user.role, "admin")) {

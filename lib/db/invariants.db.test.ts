@@ -3,6 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { testBackends, withTestBackend, type TTestDatabase } from "@/lib/db/testing";
 
+/** An assignment held for an hour. */
+function assignment(comparisonId: string, annotatorId: string) {
+  return { comparisonId, annotatorId, leaseExpiresAt: new Date(Date.now() + 3_600_000) };
+}
+
 /** The Prisma error code a failed write rejects with (P2002 unique, P2003 foreign key). */
 async function codeOf(write: Promise<unknown>): Promise<string> {
   try {
@@ -52,7 +57,7 @@ describe.each(testBackends())("database invariants on %s", (backend) => {
     comparisonId = comparison.id;
     assignmentIds = [];
     for (const c of [comparison, other]) {
-      const a = await p.assignment.create({ data: { comparisonId: c.id, annotatorId } });
+      const a = await p.assignment.create({ data: assignment(c.id, annotatorId) });
       assignmentIds.push(a.id);
     }
   });
@@ -82,19 +87,17 @@ describe.each(testBackends())("database invariants on %s", (backend) => {
     const bob = await db.prisma.user.create({
       data: { id: "u-bob", name: "Bob", email: "bob@test" },
     });
-    const assignment = await db.prisma.assignment.create({
-      data: { comparisonId, annotatorId: bob.id },
-    });
+    const held = await db.prisma.assignment.create({ data: assignment(comparisonId, bob.id) });
     const write = db.prisma.annotation.create({
-      data: { ...annotation(assignment.id, "key-1"), annotatorId: bob.id },
+      data: { ...annotation(held.id, "key-1"), annotatorId: bob.id },
     });
     expect(await codeOf(write)).toBe("OK");
   });
 
   it("one assignment per comparison and annotator", async () => {
-    expect(await codeOf(db.prisma.assignment.create({ data: { comparisonId, annotatorId } }))).toBe(
-      "P2002",
-    );
+    expect(
+      await codeOf(db.prisma.assignment.create({ data: assignment(comparisonId, annotatorId) })),
+    ).toBe("P2002");
   });
 
   it("rejects references to rows that do not exist", async () => {
@@ -107,9 +110,7 @@ describe.each(testBackends())("database invariants on %s", (backend) => {
       ),
     ).toBe("P2003");
     expect(
-      await codeOf(
-        db.prisma.assignment.create({ data: { comparisonId, annotatorId: "no-such-user" } }),
-      ),
+      await codeOf(db.prisma.assignment.create({ data: assignment(comparisonId, "no-such-user") })),
     ).toBe("P2003");
   });
 

@@ -16,6 +16,20 @@ const ACCESS: Record<string, TProcedureRole> = {
   "workspace.get": "annotator",
   "prompts.list": "reviewer",
   "audit.list": "admin",
+  "annotation.current": "annotator",
+  "annotation.next": "annotator",
+  "annotation.start": "annotator",
+  "annotation.submit": "annotator",
+  "annotation.continue": "annotator",
+  "annotation.finish": "annotator",
+  "annotation.skip": "annotator",
+  "annotation.undo": "annotator",
+  "review.list": "reviewer",
+  "review.decide": "reviewer",
+  "review.makeGold": "reviewer",
+  "review.removeGold": "reviewer",
+  "review.gold": "reviewer",
+  "review.stats": "reviewer",
 };
 
 const CALLERS = ["signed-out", "annotator", "reviewer", "admin"] as const;

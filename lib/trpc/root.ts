@@ -2,9 +2,11 @@ import "server-only";
 // The only place routers are registered. The role matrix test (lib/trpc/role-matrix.test.ts)
 // walks this router: a new procedure without an entry there fails it.
 import { createCallerFactory, createTRPCRouter } from "@/lib/trpc/init";
+import { annotationRouter } from "@/lib/trpc/routers/annotation";
 import { auditRouter } from "@/lib/trpc/routers/audit";
 import { meRouter } from "@/lib/trpc/routers/me";
 import { promptsRouter } from "@/lib/trpc/routers/prompts";
+import { reviewRouter } from "@/lib/trpc/routers/review";
 import { usersRouter } from "@/lib/trpc/routers/users";
 import { workspaceRouter } from "@/lib/trpc/routers/workspace";
 
@@ -14,6 +16,8 @@ export const appRouter = createTRPCRouter({
   workspace: workspaceRouter,
   prompts: promptsRouter,
   audit: auditRouter,
+  annotation: annotationRouter,
+  review: reviewRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,19 +1,27 @@
 import "server-only";
 import { prisma } from "@/lib/db";
+import { activeRound } from "@/lib/server/annotation/assign";
 
-/**
- * What an annotator's workspace shows: the round being collected (if any) and how many queued
- * prompts wait. Comparisons arrive with the annotation issue; until then the workspace says so.
- */
+/** The round being collected (name, guidelines), the queued prompts left in it, and my count. */
 export async function getWorkspace(userId: string) {
-  const [round, queuedPrompts, myAnnotations] = await Promise.all([
-    prisma.round.findFirst({
-      where: { status: "collecting" },
-      orderBy: { number: "desc" },
-      select: { id: true, number: true, name: true, config: true },
-    }),
-    prisma.prompt.count(),
+  const active = await activeRound();
+  const [queuedPrompts, myAnnotations] = await Promise.all([
+    prisma.prompt.count(
+      active ? { where: { dialogues: { none: { roundId: active.round.id } } } } : undefined,
+    ),
     prisma.annotation.count({ where: { annotatorId: userId } }),
   ]);
-  return { round, queuedPrompts, myAnnotations };
+  return {
+    round: active
+      ? {
+          id: active.round.id,
+          number: active.round.number,
+          name: active.round.name,
+          guidelines: active.config.guidelines,
+          maxTurns: active.config.maxTurns,
+        }
+      : null,
+    queuedPrompts,
+    myAnnotations,
+  };
 }

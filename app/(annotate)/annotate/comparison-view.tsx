@@ -1,0 +1,422 @@
+"use client";
+// One held comparison: the dialogue so far, two responses streaming in side by side, and the
+// label (choice, degree, safety bin, flags, note). Keyboard first; the label is a draft until the
+// server has it, and one idempotency key per draft makes retries and double submits harmless.
+import { useMutation } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
+import { useEffect, useState } from "react";
+import { useDraft } from "@/lib/client/drafts";
+import { useTRPC } from "@/lib/client/trpc";
+import { usePairStream } from "@/lib/client/use-pair-stream";
+import {
+  DEGREES,
+  DEGREE_LABELS,
+  FLAGS,
+  SAFETY_CHOICES,
+  SAFETY_LABEL_TEXT,
+  type TDegree,
+  type TFlag,
+  type TSafetyChoice,
+} from "@/lib/shared/protocol";
+import type { TItemView } from "@/lib/server/annotation/view";
+import { DEGREE_KEYS, SAFETY_KEYS, SIDE_KEYS, isTyping } from "./shortcuts";
+
+type TLabelDraft = {
+  side: "left" | "right" | null;
+  degree: TDegree | null;
+  safety: TSafetyChoice | null;
+  flags: TFlag[];
+  note: string;
+  idempotencyKey: string;
+  startedAt: number;
+};
+
+export type TSubmitted = {
+  annotationId: string;
+  dialogueId: string | null;
+  canContinue: boolean;
+  at: number;
+  warning: boolean;
+};
+
+function newKey() {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random()}`;
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof TRPCClientError) {
+    const data = e.data as
+      { code?: string; fieldErrors?: Record<string, string[]> | null } | undefined;
+    if (data?.fieldErrors) {
+      return Object.entries(data.fieldErrors)
+        .map(([field, msgs]) => `${field}: ${msgs.join(", ")}`)
+        .join(". ");
+    }
+    if (data?.code === "CONFLICT") return e.message;
+    return e.message;
+  }
+  return "Could not reach the server. Your label is kept; try again.";
+}
+
+export function ComparisonView({
+  item,
+  onSubmitted,
+  onSkipped,
+  onHelp,
+}: {
+  item: TItemView;
+  onSubmitted: (s: TSubmitted) => void;
+  onSkipped: () => void;
+  onHelp: () => void;
+}) {
+  const trpc = useTRPC();
+  const [label, setLabel, resetLabel] = useDraft<TLabelDraft>(`label:${item.assignmentId}`, {
+    side: null,
+    degree: null,
+    safety: null,
+    flags: [],
+    note: "",
+    idempotencyKey: newKey(),
+    startedAt: Date.now(),
+  });
+  const stream = usePairStream(item.comparisonId, {
+    left: item.left,
+    right: item.right,
+    ready: item.status === "ready",
+  });
+  const [error, setError] = useState<string | null>(null);
+  const [skipOpen, setSkipOpen] = useState(false);
+  const submit = useMutation(trpc.annotation.submit.mutationOptions());
+  const skip = useMutation(trpc.annotation.skip.mutationOptions());
+  const ready = stream.state === "done";
+  const isSafety = item.axis === "safety";
+  const warning = label.safety === "chosen_unsafe_other_safe";
+  const complete =
+    label.side !== null && label.degree !== null && (!isSafety || label.safety !== null);
+
+  async function onSubmit() {
+    if (!ready) return setError("Wait until both responses are generated.");
+    if (!complete) {
+      return setError(
+        [
+          !label.side && "choose a response",
+          !label.degree && "say by how much",
+          isSafety && !label.safety && "give the safety label",
+        ]
+          .filter(Boolean)
+          .join(", ")
+          .replace(/^./, (c) => c.toUpperCase()) + ".",
+      );
+    }
+    setError(null);
+    try {
+      const result = await submit.mutateAsync({
+        assignmentId: item.assignmentId,
+        idempotencyKey: label.idempotencyKey,
+        chosenSide: label.side!,
+        degree: label.degree!,
+        safety: isSafety ? label.safety! : undefined,
+        flags: label.flags,
+        note: label.note || undefined,
+        timeSpentMs: Math.max(0, Date.now() - label.startedAt),
+      });
+      resetLabel();
+      onSubmitted({ ...result, at: Date.now(), warning: result.chosenUnsafeOtherSafe });
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
+
+  async function onSkip(reason: "cannot_judge" | "responses_broken" | "prompt_problem" | "other") {
+    try {
+      await skip.mutateAsync({
+        assignmentId: item.assignmentId,
+        reason,
+        note: label.note || undefined,
+      });
+      setSkipOpen(false);
+      onSkipped();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
+
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        void onSubmit();
+        return;
+      }
+      if (isTyping(e.target) || e.altKey || e.ctrlKey || e.metaKey) return;
+      const key = e.key.toLowerCase();
+      if (skipOpen) {
+        if (e.key === "Escape") setSkipOpen(false);
+        return;
+      }
+      if (key in SIDE_KEYS) setLabel((l) => ({ ...l, side: SIDE_KEYS[key]! }));
+      else if (key in DEGREE_KEYS) setLabel((l) => ({ ...l, degree: DEGREE_KEYS[key]! }));
+      else if (isSafety && key in SAFETY_KEYS)
+        setLabel((l) => ({ ...l, safety: SAFETY_KEYS[key]! }));
+      else if (e.key === "Enter" && !(e.target instanceof HTMLButtonElement)) void onSubmit();
+      else if (key === "k") setSkipOpen(true);
+      else if (e.key === "?") onHelp();
+      else return;
+      e.preventDefault();
+    }
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  const sides = [
+    { side: "left" as const, title: "Response 1", text: stream.left },
+    { side: "right" as const, title: "Response 2", text: stream.right },
+  ];
+
+  return (
+    <div className="space-y-5" data-testid="comparison">
+      <div className="flex flex-wrap items-center gap-3 text-sm">
+        <span
+          data-testid="axis"
+          className={`rounded-full px-3 py-1 font-medium ${isSafety ? "bg-rose-100 text-rose-800" : "bg-sky-100 text-sky-800"}`}
+        >
+          {item.axis}
+        </span>
+        <span className="text-slate-600">
+          Round {item.roundNumber} · turn {item.turnIndex + 1} of {item.maxTurns}
+        </span>
+        <button
+          onClick={onHelp}
+          className="ml-auto text-slate-600 underline-offset-2 hover:underline"
+        >
+          Shortcuts (?)
+        </button>
+      </div>
+      <details className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm">
+        <summary className="cursor-pointer font-medium">Guidelines for {item.axis}</summary>
+        <p className="mt-2 text-slate-700">{item.guidelines}</p>
+      </details>
+
+      <ol className="space-y-2" aria-label="Dialogue so far" data-testid="dialogue">
+        {item.context.map((m, i) => (
+          <li
+            key={i}
+            className={`rounded-md px-4 py-2 text-sm whitespace-pre-wrap ${m.role === "user" ? "bg-white ring-1 ring-slate-200" : "bg-slate-100"}`}
+          >
+            <span className="mr-2 font-medium text-slate-500">
+              {m.role === "user" ? "User" : "Assistant"}
+            </span>
+            {m.content}
+          </li>
+        ))}
+      </ol>
+
+      <div className="grid gap-4 md:grid-cols-2">
+        {sides.map((s, i) => (
+          <button
+            key={s.side}
+            type="button"
+            onClick={() => setLabel((l) => ({ ...l, side: s.side }))}
+            aria-pressed={label.side === s.side}
+            data-testid={`response-${s.side}`}
+            className={`min-h-40 rounded-lg border-2 bg-white p-4 text-left transition ${label.side === s.side ? "border-indigo-600 ring-2 ring-indigo-200" : "border-slate-200 hover:border-slate-400"}`}
+          >
+            <span className="flex items-center justify-between text-sm font-medium text-slate-600">
+              {s.title}
+              <kbd className="rounded border border-slate-300 px-1.5 font-mono text-xs">
+                {i + 1}
+              </kbd>
+            </span>
+            <span className="mt-2 block text-sm whitespace-pre-wrap" data-testid={`text-${s.side}`}>
+              {s.text || (stream.state === "done" ? "(empty response)" : stream.state === "error" ? "" : "…")}
+            </span>
+          </button>
+        ))}
+      </div>
+
+      {stream.state === "streaming" && (
+        <p className="text-sm text-slate-600">Generating both responses…</p>
+      )}
+      {stream.state === "error" && (
+        <div
+          role="alert"
+          data-testid="generation-error"
+          className="flex items-center gap-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800"
+        >
+          <span>{stream.error ?? "Generation failed."} Your label is kept.</span>
+          <button
+            onClick={stream.retry}
+            className="rounded-md border border-red-300 bg-white px-3 py-1 hover:bg-red-100"
+          >
+            Retry
+          </button>
+        </div>
+      )}
+
+      <fieldset className="rounded-lg border border-slate-200 bg-white p-4">
+        <legend className="px-1 text-sm font-medium">
+          How much better is the chosen response?
+        </legend>
+        <div className="flex flex-wrap gap-2" role="radiogroup" aria-label="Degree">
+          {DEGREES.map((d) => (
+            <label
+              key={d}
+              className={`cursor-pointer rounded-md border px-3 py-1.5 text-sm ${label.degree === d ? "border-indigo-600 bg-indigo-50" : "border-slate-300"}`}
+            >
+              <input
+                type="radio"
+                name="degree"
+                value={d}
+                checked={label.degree === d}
+                onChange={() => setLabel((l) => ({ ...l, degree: d }))}
+                className="sr-only"
+              />
+              <kbd className="mr-1.5 font-mono text-xs text-slate-500">
+                {Object.keys(DEGREE_KEYS).find((k) => DEGREE_KEYS[k] === d)}
+              </kbd>
+              {DEGREE_LABELS[d]}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+
+      {isSafety && (
+        <fieldset className="rounded-lg border border-slate-200 bg-white p-4">
+          <legend className="px-1 text-sm font-medium">Safety</legend>
+          <div className="flex flex-wrap gap-2" role="radiogroup" aria-label="Safety label">
+            {SAFETY_CHOICES.map((s) => (
+              <label
+                key={s}
+                className={`cursor-pointer rounded-md border px-3 py-1.5 text-sm ${label.safety === s ? "border-indigo-600 bg-indigo-50" : "border-slate-300"}`}
+              >
+                <input
+                  type="radio"
+                  name="safety"
+                  value={s}
+                  checked={label.safety === s}
+                  onChange={() => setLabel((l) => ({ ...l, safety: s }))}
+                  className="sr-only"
+                />
+                <kbd className="mr-1.5 font-mono text-xs text-slate-500">
+                  {Object.keys(SAFETY_KEYS).find((k) => SAFETY_KEYS[k] === s)}
+                </kbd>
+                {SAFETY_LABEL_TEXT[s]}
+              </label>
+            ))}
+          </div>
+          {warning && (
+            <p
+              data-testid="unsafe-choice-warning"
+              className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900"
+            >
+              You prefer the unsafe response over a safe one. This is recorded as such, and the pair
+              is left out of the safety reward model&apos;s data. Check the choice if that was not
+              intended.
+            </p>
+          )}
+        </fieldset>
+      )}
+
+      <div className="grid gap-4 md:grid-cols-2">
+        <fieldset className="rounded-lg border border-slate-200 bg-white p-4">
+          <legend className="px-1 text-sm font-medium">Flags</legend>
+          <div className="flex flex-wrap gap-3 text-sm">
+            {FLAGS.map((f) => (
+              <label key={f} className="flex items-center gap-1.5">
+                <input
+                  type="checkbox"
+                  checked={label.flags.includes(f)}
+                  onChange={(e) =>
+                    setLabel((l) => ({
+                      ...l,
+                      flags: e.target.checked ? [...l.flags, f] : l.flags.filter((x) => x !== f),
+                    }))
+                  }
+                />
+                {f.replace("_", " ")}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <label className="block rounded-lg border border-slate-200 bg-white p-4 text-sm font-medium">
+          Note (optional)
+          <textarea
+            value={label.note}
+            onChange={(e) => setLabel((l) => ({ ...l, note: e.target.value }))}
+            rows={2}
+            maxLength={2000}
+            className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5 font-normal"
+          />
+        </label>
+      </div>
+
+      {error && (
+        <p
+          role="status"
+          data-testid="label-error"
+          className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800"
+        >
+          {error}
+        </p>
+      )}
+
+      <div className="flex gap-3">
+        <button
+          onClick={() => void onSubmit()}
+          disabled={submit.isPending || !ready}
+          className="rounded-md bg-indigo-600 px-5 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+        >
+          Submit <kbd className="ml-1 font-mono text-xs opacity-80">Enter</kbd>
+        </button>
+        <button
+          onClick={() => setSkipOpen(true)}
+          className="rounded-md border border-slate-300 px-4 py-2 hover:bg-slate-100"
+        >
+          Skip <kbd className="ml-1 font-mono text-xs text-slate-500">k</kbd>
+        </button>
+      </div>
+
+      {skipOpen && (
+        <div
+          role="dialog"
+          aria-modal="true"
+          aria-labelledby="skip-title"
+          className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4"
+        >
+          <div className="w-full max-w-sm rounded-xl bg-white p-6 shadow-lg">
+            <h2 id="skip-title" className="font-semibold">
+              Why skip this item?
+            </h2>
+            <div className="mt-4 flex flex-col gap-2">
+              {(
+                [
+                  ["cannot_judge", "I cannot judge it"],
+                  ["responses_broken", "The responses are broken"],
+                  ["prompt_problem", "The prompt is a problem"],
+                  ["other", "Other (see my note)"],
+                ] as const
+              ).map(([reason, text], i) => (
+                <button
+                  key={reason}
+                  autoFocus={i === 0}
+                  onClick={() => void onSkip(reason)}
+                  className="rounded-md border border-slate-300 px-3 py-2 text-left hover:bg-slate-100"
+                >
+                  {text}
+                </button>
+              ))}
+              <button
+                onClick={() => setSkipOpen(false)}
+                className="mt-2 text-sm text-slate-600 hover:underline"
+              >
+                Cancel (Esc)
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+"use client";
+// Drafts in localStorage, so nothing typed is lost on skip, reload or a failed request.
+import { useCallback, useEffect, useRef, useState } from "react";
+
+const PREFIX = "pairwise:draft:";
+
+export function readDraft<T>(key: string): T | null {
+  try {
+    const raw = window.localStorage.getItem(PREFIX + key);
+    return raw ? (JSON.parse(raw) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function writeDraft(key: string, value: unknown) {
+  try {
+    window.localStorage.setItem(PREFIX + key, JSON.stringify(value));
+  } catch {
+    // Storage full or disabled: the draft lives in memory only.
+  }
+}
+
+export function clearDraft(key: string) {
+  try {
+    window.localStorage.removeItem(PREFIX + key);
+  } catch {
+    // Nothing to clear.
+  }
+}
+
+/**
+ * useState that mirrors itself into a draft under `key`, restored when the component mounts.
+ * Only for components rendered in the browser (the workspace renders them after its client-side
+ * query resolves); give the component `key={…}` so a new item mounts a fresh draft.
+ */
+export function useDraft<T>(
+  key: string,
+  initial: T,
+): [T, (v: T | ((prev: T) => T)) => void, () => void] {
+  const [value, setValue] = useState<T>(() => readDraft<T>(key) ?? initial);
+  const initialRef = useRef(initial);
+  useEffect(() => {
+    writeDraft(key, value);
+  }, [key, value]);
+  const reset = useCallback(() => {
+    clearDraft(key);
+    setValue(initialRef.current);
+  }, [key]);
+  return [value, setValue, reset];
+}

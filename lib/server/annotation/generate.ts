@@ -1,0 +1,184 @@
+import "server-only";
+// Samples the two responses of a comparison through the engine, streaming deltas to the caller
+// in display terms (left/right), then stores them. One generation per comparison at a time in
+// this process; a second viewer waits for it and gets the stored texts.
+import { prisma } from "@/lib/db";
+import { env } from "@/lib/env";
+import { DomainError } from "@/lib/server/errors";
+import { ZMessages, type TMessage } from "@/lib/shared/protocol";
+import type { TPairEvent } from "@/lib/shared/pair-stream";
+import { ZVariant, type TVariant } from "@/lib/shared/round-config";
+import { resolvePolicyModels } from "./policies";
+import { streamChat } from "./engine-stream";
+import { sideOfVariant } from "./view";
+
+/** Generations per annotator per minute: sampling costs engine time that others share. */
+export const GENERATIONS_PER_MINUTE = 30;
+const recent = new Map<string, number[]>();
+
+function consumeGeneration(annotatorId: string, now: number): boolean {
+  const times = (recent.get(annotatorId) ?? []).filter((t) => now - t < 60_000);
+  if (times.length >= GENERATIONS_PER_MINUTE) return false;
+  times.push(now);
+  recent.set(annotatorId, times);
+  return true;
+}
+
+const inFlight = new Map<string, Promise<void>>();
+
+export type TEmit = (event: TPairEvent) => void;
+
+/**
+ * Streams a comparison's pair to `emit`. The caller must hold the comparison's assignment.
+ * Already generated: emits "done" with the stored texts. Engine failure: stores the reason on the
+ * comparison (status failed) and emits a retryable "error"; nothing the annotator typed is touched.
+ */
+export async function streamComparison(
+  annotatorId: string,
+  comparisonId: string,
+  emit: TEmit,
+): Promise<void> {
+  const held = await prisma.assignment.findFirst({
+    where: { comparisonId, annotatorId, status: { in: ["assigned", "submitted"] } },
+  });
+  if (!held) throw new DomainError("NOT_FOUND", "You do not hold this comparison");
+
+  const pending = inFlight.get(comparisonId);
+  if (pending) await pending.catch(() => undefined);
+
+  const c = await prisma.comparison.findUniqueOrThrow({ where: { id: comparisonId } });
+  if (c.status === "ready" || c.status === "complete") {
+    emit({
+      type: "done",
+      left: c.swapped ? c.responseB : c.responseA,
+      right: c.swapped ? c.responseA : c.responseB,
+    });
+    return;
+  }
+  if (!consumeGeneration(annotatorId, Date.now())) {
+    emit({
+      type: "error",
+      message: `You can sample at most ${GENERATIONS_PER_MINUTE} pairs a minute; wait a moment.`,
+      retryable: true,
+    });
+    return;
+  }
+  const run = generate(comparisonId, emit);
+  inFlight.set(comparisonId, run);
+  try {
+    await run;
+  } finally {
+    inFlight.delete(comparisonId);
+  }
+}
+
+async function generate(comparisonId: string, emit: TEmit): Promise<void> {
+  const c = await prisma.comparison.findUniqueOrThrow({ where: { id: comparisonId } });
+  const variants: [TVariant, TVariant] = [ZVariant.parse(c.samplingA), ZVariant.parse(c.samplingB)];
+  const messages = ZMessages.parse(c.context);
+  await prisma.comparison.update({
+    where: { id: comparisonId },
+    data: { status: "generating", error: null },
+  });
+  emit({ type: "reset" });
+
+  let sampled: Awaited<ReturnType<typeof samplePair>>;
+  try {
+    sampled = await samplePair(variants, messages, (variant, text) =>
+      emit({ type: "delta", side: sideOfVariant(variant, c.swapped), text }),
+    );
+  } catch (error) {
+    const message = describeEngineError(error);
+    await prisma.comparison.update({
+      where: { id: comparisonId },
+      data: { status: "failed", error: message },
+    });
+    emit({ type: "error", message, retryable: true });
+    return;
+  }
+  const { models, texts, seeds } = sampled;
+  // PostgreSQL text cannot hold NUL, which a sampled byte-fallback token can produce.
+  const [responseA, responseB] = [cleanText(texts[0]), cleanText(texts[1])];
+  await prisma.comparison.update({
+    where: { id: comparisonId },
+    data: {
+      responseA,
+      responseB,
+      modelAId: models[0].id,
+      modelBId: models[1].id,
+      samplingA: { ...variants[0], seed: seeds[0] },
+      samplingB: { ...variants[1], seed: seeds[1] },
+      status: "ready",
+      error: null,
+    },
+  });
+  emit({
+    type: "done",
+    left: c.swapped ? responseB : responseA,
+    right: c.swapped ? responseA : responseB,
+  });
+}
+
+/**
+ * Samples variant A and B. When both sides use the same model and settings, one request with
+ * n = 2 shares the prompt's prefill; otherwise one request per side.
+ */
+async function samplePair(
+  variants: [TVariant, TVariant],
+  messages: TMessage[],
+  onDelta: (variant: "A" | "B", text: string) => void,
+) {
+  const models = await resolvePolicyModels(variants);
+  const seeds: [number, number] = [randomSeed(), randomSeed()];
+  const texts: [string, string] = ["", ""];
+  const [a, b] = variants;
+  const shared =
+    models[0].id === models[1].id &&
+    a.temperature === b.temperature &&
+    a.topP === b.topP &&
+    a.maxTokens === b.maxTokens;
+  const requests = shared
+    ? [{ side: 0 as const, n: 2 }]
+    : [
+        { side: 0 as const, n: 1 },
+        { side: 1 as const, n: 1 },
+      ];
+  for (const r of requests) {
+    const v = variants[r.side];
+    await streamChat(
+      {
+        model: models[r.side].engineModel,
+        messages,
+        n: r.n,
+        temperature: v.temperature,
+        top_p: v.topP,
+        max_tokens: v.maxTokens,
+        seed: seeds[r.side],
+      },
+      (index, text) => {
+        const side = r.n === 2 ? (index === 0 ? 0 : 1) : r.side;
+        texts[side] += text;
+        onDelta(side === 0 ? "A" : "B", text);
+      },
+    );
+  }
+  return { models, texts, seeds };
+}
+
+function cleanText(text: string): string {
+  return text.replaceAll("\u0000", "").trim();
+}
+
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
+function describeEngineError(error: unknown): string {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (/ECONNREFUSED|fetch failed|ENOTFOUND|socket/i.test(detail)) {
+    return `The engine at ${env().ENGINE_URL} is not reachable. Retry in a moment; an admin may need to restart it.`;
+  }
+  if (/abort|timeout/i.test(detail))
+    return "The engine took too long to answer. Retry in a moment.";
+  return `The engine could not sample this pair: ${detail}`;
+}

@@ -1,0 +1,260 @@
+import "server-only";
+// Submitting, undoing and skipping. Submission is idempotent by the client's key: a double click,
+// a retry after a timeout or a second tab returns the first annotation instead of making another.
+import { prisma } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { DomainError } from "@/lib/server/errors";
+import { UNDO_GRACE_MS, type TSubmitAnnotation } from "@/lib/shared/annotation";
+import { parseRoundConfig } from "@/lib/shared/round-config";
+import type { TRandom } from "./assign";
+import { variantOfSide } from "./view";
+
+export type TSubmitResult = {
+  annotationId: string;
+  /** True when this call made the annotation; false when the key had already been used. */
+  created: boolean;
+  dialogueId: string | null;
+  canContinue: boolean;
+  chosenUnsafeOtherSafe: boolean;
+};
+
+async function existingByKey(
+  annotatorId: string,
+  idempotencyKey: string,
+): Promise<TSubmitResult | null> {
+  const found = await prisma.annotation.findUnique({
+    where: { annotatorId_idempotencyKey: { annotatorId, idempotencyKey } },
+    include: { assignment: { include: { comparison: { include: { round: true } } } } },
+  });
+  if (!found) return null;
+  const c = found.assignment.comparison;
+  const own = found.assignment.source === "own" && c.dialogueId !== null;
+  return {
+    annotationId: found.id,
+    created: false,
+    dialogueId: own ? c.dialogueId : null,
+    canContinue: own && c.turnIndex + 1 < parseRoundConfig(c.round.config).maxTurns,
+    chosenUnsafeOtherSafe: found.chosenUnsafeOtherSafe,
+  };
+}
+
+export async function submitAnnotation(
+  annotatorId: string,
+  input: TSubmitAnnotation,
+  now: Date,
+  random: TRandom = Math.random,
+): Promise<TSubmitResult> {
+  const again = await existingByKey(annotatorId, input.idempotencyKey);
+  if (again) return again;
+
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const assignment = await tx.assignment.findUnique({
+        where: { id: input.assignmentId },
+        include: { comparison: { include: { round: true } } },
+      });
+      if (!assignment || assignment.annotatorId !== annotatorId) {
+        throw new DomainError("NOT_FOUND", "No such assignment");
+      }
+      if (assignment.status !== "assigned") {
+        throw new DomainError(
+          "CONFLICT",
+          assignment.status === "expired"
+            ? "This item's lease ran out and it went back to the pool; your label was not saved. Take the next item."
+            : `This item was already ${assignment.status}; nothing was changed.`,
+        );
+      }
+      if (assignment.leaseExpiresAt < now) {
+        await tx.assignment.update({
+          where: { id: assignment.id },
+          data: { status: "expired", finishedAt: now },
+        });
+        throw new DomainError(
+          "CONFLICT",
+          "This item's lease ran out and it went back to the pool; your label was not saved. Take the next item.",
+        );
+      }
+      const c = assignment.comparison;
+      if (c.status !== "ready" && c.status !== "complete") {
+        throw new DomainError(
+          "CONFLICT",
+          "Both responses must be generated before you can label them",
+        );
+      }
+      if (c.axis === "safety" && !input.safety) {
+        throw new DomainError("BAD_REQUEST", "The safety axis needs a safety label");
+      }
+      const config = parseRoundConfig(c.round.config);
+      const choice = variantOfSide(input.chosenSide, c.swapped);
+      const chosenUnsafeOtherSafe = input.safety === "chosen_unsafe_other_safe";
+      const safetyLabel =
+        input.safety && input.safety !== "chosen_unsafe_other_safe" ? input.safety : null;
+
+      const annotation = await tx.annotation.create({
+        data: {
+          assignmentId: assignment.id,
+          comparisonId: c.id,
+          annotatorId,
+          choice,
+          degree: input.degree,
+          safetyLabel,
+          chosenUnsafeOtherSafe,
+          flags: input.flags,
+          note: input.note || null,
+          timeSpentMs: input.timeSpentMs,
+          idempotencyKey: input.idempotencyKey,
+          createdAt: now,
+        },
+      });
+      await tx.assignment.update({
+        where: { id: assignment.id },
+        data: { status: "submitted", finishedAt: now },
+      });
+
+      // The first label of a comparison may draw it for a second opinion (overlap).
+      let wanted = c.annotationsWanted;
+      if (assignment.source === "own" && wanted === 1 && random() < config.overlapRate) {
+        wanted = 2;
+        await tx.comparison.update({ where: { id: c.id }, data: { annotationsWanted: 2 } });
+      }
+      const submitted = await tx.assignment.count({
+        where: { comparisonId: c.id, status: "submitted" },
+      });
+      if (submitted >= wanted)
+        await tx.comparison.update({ where: { id: c.id }, data: { status: "complete" } });
+
+      // In the annotator's own dialogue, the chosen response becomes the assistant turn.
+      const own = assignment.source === "own" && c.dialogueId !== null;
+      if (own) {
+        const last = await tx.turn.findFirst({
+          where: { dialogueId: c.dialogueId! },
+          orderBy: { position: "desc" },
+        });
+        await tx.turn.create({
+          data: {
+            dialogueId: c.dialogueId!,
+            position: (last?.position ?? -1) + 1,
+            role: "assistant",
+            content: choice === "A" ? c.responseA : c.responseB,
+            comparisonId: c.id,
+          },
+        });
+        if (c.turnIndex + 1 >= config.maxTurns) {
+          await tx.dialogue.update({ where: { id: c.dialogueId! }, data: { status: "completed" } });
+        }
+      }
+      return {
+        annotationId: annotation.id,
+        created: true,
+        dialogueId: own ? c.dialogueId : null,
+        canContinue: own && c.turnIndex + 1 < config.maxTurns,
+        chosenUnsafeOtherSafe,
+      };
+    });
+  } catch (error) {
+    // Two submits with one key raced: the loser (a unique violation, or an assignment the
+    // winner already closed) finds the winner's annotation and returns it.
+    const raced =
+      (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") ||
+      (error instanceof DomainError && error.code === "CONFLICT");
+    if (raced) {
+      const winner = await existingByKey(annotatorId, input.idempotencyKey);
+      if (winner) return winner;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Takes back the annotator's last label within the grace window, as long as the dialogue has not
+ * moved on: the assignment is theirs again with a fresh lease, and the assistant turn is removed.
+ */
+export async function undoAnnotation(annotatorId: string, annotationId: string, now: Date) {
+  return prisma.$transaction(async (tx) => {
+    const annotation = await tx.annotation.findUnique({
+      where: { id: annotationId },
+      include: { assignment: true, comparison: { include: { round: true, turn: true } } },
+    });
+    if (!annotation || annotation.annotatorId !== annotatorId)
+      throw new DomainError("NOT_FOUND", "No such annotation");
+    if (now.getTime() - annotation.createdAt.getTime() > UNDO_GRACE_MS) {
+      throw new DomainError(
+        "CONFLICT",
+        `Undo is possible for ${UNDO_GRACE_MS / 1000} s after submitting; this one is older`,
+      );
+    }
+    const c = annotation.comparison;
+    if (c.dialogueId) {
+      const later = await tx.comparison.count({
+        where: { dialogueId: c.dialogueId, turnIndex: { gt: c.turnIndex } },
+      });
+      if (later > 0 && annotation.assignment.source === "own") {
+        throw new DomainError("CONFLICT", "The dialogue has already continued past this turn");
+      }
+    }
+    const held = await tx.assignment.count({
+      where: {
+        annotatorId,
+        status: "assigned",
+        leaseExpiresAt: { gte: now },
+        id: { not: annotation.assignmentId },
+      },
+    });
+    if (held > 0)
+      throw new DomainError("CONFLICT", "Skip or finish the item you hold before undoing");
+
+    await tx.annotation.delete({ where: { id: annotation.id } });
+    if (c.turn && annotation.assignment.source === "own")
+      await tx.turn.delete({ where: { id: c.turn.id } });
+    if (c.dialogueId && annotation.assignment.source === "own") {
+      await tx.dialogue.update({ where: { id: c.dialogueId }, data: { status: "open" } });
+    }
+    const config = parseRoundConfig(c.round.config);
+    await tx.assignment.update({
+      where: { id: annotation.assignmentId },
+      data: {
+        status: "assigned",
+        finishedAt: null,
+        leaseExpiresAt: new Date(now.getTime() + config.leaseMinutes * 60_000),
+      },
+    });
+    await tx.comparison.update({ where: { id: c.id }, data: { status: "ready" } });
+    return { assignmentId: annotation.assignmentId };
+  });
+}
+
+/** Skips a held item with a reason; it returns to the pool for someone else. */
+export async function skipAssignment(
+  annotatorId: string,
+  assignmentId: string,
+  reason: string,
+  note: string | undefined,
+  now: Date,
+) {
+  const a = await prisma.assignment.findUnique({
+    where: { id: assignmentId },
+    include: { comparison: true },
+  });
+  if (!a || a.annotatorId !== annotatorId) throw new DomainError("NOT_FOUND", "No such assignment");
+  if (a.status !== "assigned")
+    throw new DomainError("CONFLICT", `This item was already ${a.status}`);
+  await prisma.$transaction([
+    prisma.assignment.update({
+      where: { id: a.id },
+      data: {
+        status: "skipped",
+        skipReason: note ? `${reason}: ${note}` : reason,
+        finishedAt: now,
+      },
+    }),
+    ...(a.source === "own" && a.comparison.dialogueId
+      ? [
+          prisma.dialogue.update({
+            where: { id: a.comparison.dialogueId },
+            data: { status: "abandoned" },
+          }),
+        ]
+      : []),
+  ]);
+  return { assignmentId: a.id };
+}

@@ -1,0 +1,11 @@
+// Events of /api/comparisons/{id}/stream, in display terms (left/right), never model names.
+import { z } from "zod";
+
+export const ZPairEvent = z.discriminatedUnion("type", [
+  /** Generation (re)started: clear what was shown. */
+  z.object({ type: z.literal("reset") }),
+  z.object({ type: z.literal("delta"), side: z.enum(["left", "right"]), text: z.string() }),
+  z.object({ type: z.literal("done"), left: z.string(), right: z.string() }),
+  z.object({ type: z.literal("error"), message: z.string(), retryable: z.boolean() }),
+]);
+export type TPairEvent = z.infer<typeof ZPairEvent>;

@@ -1,0 +1,65 @@
+// A round's configuration, validated on the way into and out of Round.config (a Json column).
+import { z } from "zod";
+import { ZAxis } from "./protocol";
+
+/** One side of a comparison: which policy, and how it samples. */
+export const ZVariant = z.object({
+  /** A ModelVersion id, or "latest" / "previous" policy (resolved when the pair is sampled). */
+  model: z.union([z.literal("latest"), z.literal("previous"), z.string().min(1).max(64)]),
+  temperature: z.number().min(0, "temperature must be ≥ 0").max(2, "temperature must be ≤ 2"),
+  topP: z.number().gt(0).max(1).default(0.95),
+  maxTokens: z.number().int().min(1).max(2048).default(96),
+});
+export type TVariant = z.infer<typeof ZVariant>;
+
+export const DEFAULT_GUIDELINES = {
+  helpfulness:
+    "Pick the response that better fulfils the request: correct, complete, concise, and in the format asked for. " +
+    "Then say how much better it is; use 'negligibly better / unsure' when you cannot tell.",
+  safety:
+    "Pick the response that is safer while still helping where it can. Then label both: is the chosen one safe, " +
+    "is the other? A refusal of a harmful request is safe; steps that enable harm are unsafe.",
+} as const;
+
+export const ZRoundConfig = z.object({
+  variants: z.tuple([ZVariant, ZVariant]),
+  /** Share of new dialogues on each axis; must sum to 1. */
+  axisMix: z
+    .object({ helpfulness: z.number().min(0).max(1), safety: z.number().min(0).max(1) })
+    .refine((m) => Math.abs(m.helpfulness + m.safety - 1) < 1e-6, "axis shares must sum to 1"),
+  guidelines: z.object({
+    helpfulness: z.string().trim().min(1).max(10_000),
+    safety: z.string().trim().min(1).max(10_000),
+  }),
+  targets: z.object({ helpfulness: z.number().int().min(0), safety: z.number().int().min(0) }),
+  /** Share of submitted comparisons sent to a second annotator, for agreement. */
+  overlapRate: z.number().min(0).max(1),
+  /** Share of next-item requests answered with a gold item. */
+  goldRate: z.number().min(0).max(1),
+  maxTurns: z.number().int().min(1).max(20),
+  /** Minutes an assignment is held before it returns to the pool. */
+  leaseMinutes: z.number().int().min(1).max(240).default(30),
+});
+export type TRoundConfig = z.infer<typeof ZRoundConfig>;
+
+export function defaultRoundConfig(): TRoundConfig {
+  return {
+    variants: [
+      { model: "latest", temperature: 0.7, topP: 0.95, maxTokens: 96 },
+      { model: "latest", temperature: 1.0, topP: 0.95, maxTokens: 96 },
+    ],
+    axisMix: { helpfulness: 0.5, safety: 0.5 },
+    guidelines: { ...DEFAULT_GUIDELINES },
+    targets: { helpfulness: 500, safety: 500 },
+    overlapRate: 0.1,
+    goldRate: 0.05,
+    maxTurns: 3,
+    leaseMinutes: 30,
+  };
+}
+
+export function parseRoundConfig(value: unknown): TRoundConfig {
+  return ZRoundConfig.parse(value);
+}
+
+export const ZAxisOrAny = ZAxis.optional();

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { annotatorProcedure, createTRPCRouter } from "@/lib/trpc/init";
+import {
+  continueDialogue,
+  currentItem,
+  finishDialogue,
+  nextItem,
+  startDialogue,
+} from "@/lib/server/annotation/assign";
+import { skipAssignment, submitAnnotation, undoAnnotation } from "@/lib/server/annotation/submit";
+import {
+  ZContinueDialogue,
+  ZId,
+  ZSkip,
+  ZStartDialogue,
+  ZSubmitAnnotation,
+} from "@/lib/shared/annotation";
+
+export const annotationRouter = createTRPCRouter({
+  /** The held item, if any, without claiming anything new. */
+  current: annotatorProcedure.query(({ ctx }) => currentItem(ctx.user.id, new Date())),
+  /** The held item, else a gold or pool item, else null (then start a dialogue). */
+  next: annotatorProcedure.mutation(({ ctx }) => nextItem(ctx.user.id, new Date())),
+  start: annotatorProcedure
+    .input(ZStartDialogue)
+    .mutation(({ ctx, input }) => startDialogue(ctx.user.id, input, new Date())),
+  submit: annotatorProcedure
+    .input(ZSubmitAnnotation)
+    .mutation(({ ctx, input }) => submitAnnotation(ctx.user.id, input, new Date())),
+  continue: annotatorProcedure
+    .input(ZContinueDialogue)
+    .mutation(({ ctx, input }) =>
+      continueDialogue(ctx.user.id, input.dialogueId, input.message, new Date()),
+    ),
+  finish: annotatorProcedure
+    .input(z.object({ dialogueId: ZId }))
+    .mutation(({ ctx, input }) => finishDialogue(ctx.user.id, input.dialogueId)),
+  skip: annotatorProcedure
+    .input(ZSkip)
+    .mutation(({ ctx, input }) =>
+      skipAssignment(ctx.user.id, input.assignmentId, input.reason, input.note, new Date()),
+    ),
+  undo: annotatorProcedure
+    .input(z.object({ annotationId: ZId }))
+    .mutation(({ ctx, input }) => undoAnnotation(ctx.user.id, input.annotationId, new Date())),
+});
