@@ -35,6 +35,8 @@ def serve() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     host, port = server.server_address[:2]
+    if ":" in str(host):  # an IPv6 address needs brackets in a URL
+        host = f"[{host}]"
     info = runtime.health()
     print(f"engine: model {runtime.policy.id} on {info['device']} ({info['dtype']}, decode {info['decode_mode']})"
           f"{' — random init' if info['random_init'] else ''}", file=sys.stderr)

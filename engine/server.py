@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import socket
 import sys
 import time
 import traceback
@@ -32,6 +33,8 @@ class EngineServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], runtime: Runtime):
         self.runtime = runtime
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
 
 
@@ -115,6 +118,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch("OPTIONS")
 
     # -- routes ------------------------------------------------------------------------------
     def health(self) -> None:

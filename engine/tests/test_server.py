@@ -56,6 +56,7 @@ def test_unknown_route_and_wrong_method(live):
     assert_error(live.request("GET", "/v2/nothing"), 404, code="not_found")
     assert_error(live.request("GET", "/v1/chat/completions"), 405, code="method_not_allowed")
     assert_error(live.request("DELETE", "/v1/models"), 405)
+    assert_error(live.request("PATCH", "/healthz"), 405)
 
 
 def test_healthz_reports_device_dtype_models_memory_and_random_init(live):
