@@ -36,16 +36,16 @@ export function clearDraft(key: string) {
  */
 export function useDraft<T>(
   key: string,
-  initial: T,
+  makeInitial: () => T,
 ): [T, (v: T | ((prev: T) => T)) => void, () => void] {
-  const [value, setValue] = useState<T>(() => readDraft<T>(key) ?? initial);
-  const initialRef = useRef(initial);
+  const [value, setValue] = useState<T>(() => readDraft<T>(key) ?? makeInitial());
+  const initialRef = useRef(makeInitial);
   useEffect(() => {
     writeDraft(key, value);
   }, [key, value]);
   const reset = useCallback(() => {
     clearDraft(key);
-    setValue(initialRef.current);
+    setValue(initialRef.current());
   }, [key]);
   return [value, setValue, reset];
 }

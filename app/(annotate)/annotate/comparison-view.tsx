@@ -72,7 +72,7 @@ export function ComparisonView({
   onHelp: () => void;
 }) {
   const trpc = useTRPC();
-  const [label, setLabel, resetLabel] = useDraft<TLabelDraft>(`label:${item.assignmentId}`, {
+  const [label, setLabel, resetLabel] = useDraft<TLabelDraft>(`label:${item.assignmentId}`, () => ({
     side: null,
     degree: null,
     safety: null,
@@ -80,7 +80,7 @@ export function ComparisonView({
     note: "",
     idempotencyKey: newKey(),
     startedAt: Date.now(),
-  });
+  }));
   const stream = usePairStream(item.comparisonId, {
     left: item.left,
     right: item.right,
@@ -230,7 +230,12 @@ export function ComparisonView({
               </kbd>
             </span>
             <span className="mt-2 block text-sm whitespace-pre-wrap" data-testid={`text-${s.side}`}>
-              {s.text || (stream.state === "done" ? "(empty response)" : stream.state === "error" ? "" : "…")}
+              {s.text ||
+                (stream.state === "done"
+                  ? "(empty response)"
+                  : stream.state === "error"
+                    ? ""
+                    : "…")}
             </span>
           </button>
         ))}

@@ -32,7 +32,7 @@ export function StartPanel({
   onItem: (item: TItemView | null) => void;
 }) {
   const trpc = useTRPC();
-  const [draft, setDraft, resetDraft] = useDraft<TPromptDraft>("new-prompt", EMPTY);
+  const [draft, setDraft, resetDraft] = useDraft<TPromptDraft>("new-prompt", () => EMPTY);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const start = useMutation(trpc.annotation.start.mutationOptions());

@@ -148,7 +148,7 @@ function AfterSubmit({
   const trpc = useTRPC();
   const [text, setText, resetText] = useDraft<string>(
     `continue:${submitted.dialogueId ?? "none"}`,
-    "",
+    () => "",
   );
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());

@@ -113,8 +113,9 @@ function goldCandidateSql(roundId: string, annotatorId: string) {
 }
 
 /**
- * A non-gold item that still needs labels: fewer submitted assignments than wanted, nobody
- * holding it, and never shown to this annotator. Oldest first, so the pool drains in order.
+ * A non-gold item that still needs labels: fewer submitted-or-held assignments than wanted, and
+ * never shown to this annotator. Oldest first, so the pool drains in order. An overlap item
+ * (wanted 2+) can be held by several annotators at once; a single item by one.
  */
 function poolCandidateSql(roundId: string, annotatorId: string) {
   return Prisma.sql`
@@ -122,8 +123,8 @@ function poolCandidateSql(roundId: string, annotatorId: string) {
     WHERE c."roundId" = ${roundId} AND c.status IN ('generating', 'ready', 'failed')
       AND NOT EXISTS (SELECT 1 FROM gold_item g WHERE g."comparisonId" = c.id)
       AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a."comparisonId" = c.id AND a."annotatorId" = ${annotatorId})
-      AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a."comparisonId" = c.id AND a.status = 'assigned')
-      AND (SELECT count(*) FROM assignment a WHERE a."comparisonId" = c.id AND a.status = 'submitted') < c."annotationsWanted"
+      AND (SELECT count(*) FROM assignment a
+           WHERE a."comparisonId" = c.id AND a.status IN ('submitted', 'assigned')) < c."annotationsWanted"
     ORDER BY c."createdAt" ASC LIMIT 1 FOR UPDATE OF c SKIP LOCKED`;
 }
 
