@@ -65,17 +65,26 @@ def repeat_kv(x: torch.Tensor, n_rep: int) -> torch.Tensor:
 
 
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: Optional[torch.Tensor]) -> torch.Tensor:
-    """q: (B, H, T, D); k, v: (B, H, S, D); mask: (B, 1, T, S) bool (True = may attend) or None = causal."""
-    if HAS_SDPA:
+    """q: (B, H, T, D); k, v: (B, K, S, D); mask: (B, 1, T, S) bool (True = may attend) or None = causal."""
+    b, h, t, d = q.shape
+    kv_heads, s = k.shape[1], k.shape[2]
+    n_rep = h // kv_heads
+    if HAS_SDPA:  # enable_gqa needs torch 2.5, so repeat the kv heads for the fused kernel
+        k, v = repeat_kv(k, n_rep), repeat_kv(v, n_rep)
         if mask is None:
             return F.scaled_dot_product_attention(q, k, v, is_causal=True)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-    scores = (q.float() @ k.float().transpose(-2, -1)) / math.sqrt(q.shape[-1])  # (B, H, T, S)
+    # Manual path (torch 1.13): group the query heads that share a kv head instead of copying the
+    # cache n_rep times; query head h = kv_head * n_rep + r reads kv head h // n_rep.
+    qg = q.float().reshape(b, kv_heads, n_rep * t, d)  # (B, K, R*T, D)
+    scores = (qg @ k.float().transpose(-2, -1)) / math.sqrt(d)  # (B, K, R*T, S)
+    scores = scores.view(b, kv_heads, n_rep, t, s)
     if mask is None:
-        t, s = scores.shape[-2:]
         mask = torch.ones(t, s, dtype=torch.bool, device=q.device).tril(s - t)
-    scores = scores.masked_fill(~mask, float("-inf"))
-    return (scores.softmax(dim=-1) @ v.float()).type_as(q)
+    else:
+        mask = mask.unsqueeze(1)  # (B, 1, 1, T, S): same for every head
+    probs = scores.masked_fill(~mask, float("-inf")).softmax(dim=-1).view(b, kv_heads, n_rep * t, s)
+    return (probs @ v.float()).view(b, h, t, d).type_as(q)
 
 
 class KVCache(nn.Module):
@@ -144,8 +153,7 @@ class Attention(nn.Module):
             assert self.cache is not None and input_pos is not None
             self.cache.write_decode(input_pos, k, v)
             k, v = self.cache.k, self.cache.v  # (B, K, S, D): attend over every slot, mask decides
-        n_rep = self.n_heads // self.n_kv_heads
-        y = attention(q, repeat_kv(k, n_rep), repeat_kv(v, n_rep), mask)  # (B, H, T, D)
+        y = attention(q, k, v, mask)  # (B, H, T, D)
         return self.o_proj(y.transpose(1, 2).reshape(b, t, -1))
 
 
