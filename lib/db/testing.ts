@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { createPrisma } from "@/lib/db";
 import { optionalVar } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { adminQuery, applyMigrations, urlWithDatabase } from "@/lib/db/migrate";
+import { applyMigrations } from "@/lib/db/migrate";
+import { adminQuery, urlWithDatabase } from "@/lib/db/schema-engine";
 import { startPgliteServer } from "@/lib/db/pglite-server";
 
 export interface TTestDatabase {
