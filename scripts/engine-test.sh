@@ -22,5 +22,7 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# Idle OpenMP threads sleep rather than spin: the suite often shares the 2 cores with other work.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 # Debian's python3, not whatever python3 is first on PATH: only it sees the Debian packages.
 exec /usr/bin/python3 -m pytest engine/tests -q -p no:cacheprovider "$@"

@@ -172,7 +172,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     peak = measure_matmul_flops(device, dtype)
     print(f"device: {name}; torch {torch.__version__}; threads {torch.get_num_threads()}; dtype {str(dtype)[6:]}")
     print(f"bandwidth: {bandwidth / 1e9:.0f} GB/s used for the roofline (measured copy {measured_bw / 1e9:.0f} GB/s); "
-          f"matmul peak measured {peak / 1e12:.1f} TFLOP/s")
+          f"matmul peak measured {peak / 1e9:,.0f} GFLOP/s")
     print(f"prompt {prompt_len} tokens, {args.new} new tokens per row, sampling temperature 0.8 top-p 0.95\n", flush=True)
     print("| model | params | engine | batch | prefill tok/s | prefill % of matmul peak | decode tok/s | decode % of roofline |")
     print("|---|---|---|---|---|---|---|---|", flush=True)
