@@ -11,6 +11,7 @@ from engine.sampling import SamplingParams
 from .conftest import DEVICES, make_model
 
 
+@torch.no_grad()
 def _greedy_by_full_forward(model, prompt, steps):
     """The slow oracle: re-run the whole sequence for every new token."""
     seq, lps = list(prompt), []
