@@ -199,6 +199,7 @@ class Generator:
         for row, toks, lps in zip(rows, new_tokens, new_lps):
             if row.finished:
                 continue
+            by_stop_string = False
             for tok, lp in zip(toks, lps):
                 row.token_ids.append(tok)
                 row.logprobs.append(lp)
@@ -206,10 +207,11 @@ class Generator:
                     row.finish_reason = "stop"
                     break
                 if params.stop and self._hit_stop(row, params.stop):
+                    by_stop_string = True
                     break
-            body = row.token_ids[:-1] if row.finish_reason == "stop" and row.token_ids[-1] == eos else row.token_ids
-            if not params.stop or row.finish_reason is None:
-                row.text = self.tokenizer.decode(body)
+            if not by_stop_string:  # (_hit_stop has already cut the text at the stop string)
+                ended_by_eos = row.finish_reason == "stop"
+                row.text = self.tokenizer.decode(row.token_ids[:-1] if ended_by_eos else row.token_ids)
             if row.finish_reason is None and len(row.token_ids) >= params.max_tokens:
                 row.finish_reason = "length"
 

@@ -19,8 +19,10 @@ from typing import Any, Callable, Optional
 
 import torch
 
+from . import jobs_http
 from .generate import RowState
 from .protocol import DEFAULT_MAX_TOKENS, ApiError, GenerationRequest, parse_generation, parse_rewards
+from .reward import score as reward_score
 from .runtime import Runtime
 from .tokenizer import Message
 
@@ -87,6 +89,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(401, "missing or invalid bearer token in the Authorization header",
                                type_="authentication_error", code="invalid_token")
             path = self.path.split("?", 1)[0]
+            routes.update(jobs_http.routes_for(self, path))  # /v1/jobs..., /v1/rewards/combined
             if path not in routes:
                 raise ApiError(404, f"no route {path}", code="not_found")
             if method not in routes[path]:
@@ -148,6 +151,8 @@ class Handler(BaseHTTPRequestHandler):
         if len(prompt) >= ctx:
             raise ApiError(400, f"the prompt is {len(prompt)} tokens; the model's context is {ctx}", param,
                            code="context_length_exceeded")
+        if req.max_tokens_given and req.clamp_max_tokens:  # extension: shrink to fit instead of a 400
+            req.params.max_tokens = min(req.params.max_tokens, ctx - len(prompt))
         if req.max_tokens_given and len(prompt) + req.params.max_tokens > ctx:
             raise ApiError(400, f"prompt ({len(prompt)} tokens) + max_tokens ({req.params.max_tokens}) exceeds "
                            f"the context of {ctx}", "max_tokens", code="context_length_exceeded")
@@ -198,29 +203,26 @@ class Handler(BaseHTTPRequestHandler):
                 event([{"index": i, "delta": {"role": "assistant", "content": ""}, "finish_reason": None,
                         "logprobs": None} for i in range(req.n)])
             rows: list[RowState] = []
-            sent_tokens = [0] * req.n
+            tokens_sent = [0] * req.n  # per choice: tokens whose logprobs went out already
+            finish_sent = [False] * req.n
             stream = rt.generator.stream([prompt], req.params, req.n, check_every=1)
             try:
                 for rows in stream:
                     choices = []
                     for i, row in enumerate(rows):
                         delta = row.take_delta(req.params.stop)
-                        done = row.finished and sent_tokens[i] >= 0
-                        if not delta and not done:
+                        finishing = row.finished and not finish_sent[i]
+                        if not delta and not finishing:
                             continue
-                        choice: dict[str, Any] = {"index": i, "finish_reason": row.finish_reason if done else None,
+                        choice: dict[str, Any] = {"index": i, "finish_reason": row.finish_reason if finishing else None,
                                                   "logprobs": None}
                         if chat:
                             choice["delta"] = {"content": delta} if delta else {}
                         else:
                             choice["text"] = delta
                         if req.params.logprobs:
-                            new = list(zip(row.token_ids[sent_tokens[i]:], row.logprobs[sent_tokens[i]:]))
-                            choice["logprobs"] = ({"content": [{"token": rt.policy.tokenizer.piece(t), "token_id": t,
-                                                                "logprob": p, "top_logprobs": []} for t, p in new]}
-                                                  if chat else {"token_ids": [t for t, _ in new],
-                                                                "token_logprobs": [p for _, p in new]})
-                        sent_tokens[i] = -1 if done else len(row.token_ids)
+                            choice["logprobs"] = self._logprobs_delta(row, tokens_sent[i], chat)
+                        tokens_sent[i], finish_sent[i] = len(row.token_ids), row.finished
                         choices.append(choice)
                     if choices:
                         event(choices)
@@ -235,30 +237,25 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
 
+    def _logprobs_delta(self, row: RowState, start: int, chat: bool) -> dict:
+        """Log-probabilities of the row's tokens from `start` on, in the chunk format."""
+        new = list(zip(row.token_ids[start:], row.logprobs[start:]))
+        if chat:
+            tok = self.server.runtime.policy.tokenizer
+            return {"content": [{"token": tok.piece(t), "token_id": t, "logprob": p, "top_logprobs": []}
+                                for t, p in new]}
+        return {"token_ids": [t for t, _ in new], "token_logprobs": [p for _, p in new]}
+
     def rewards(self) -> None:
         req = parse_rewards(self._read_json())
         rt = self.server.runtime
-        if rt.reward is None:
-            raise ApiError(501, "no reward model is loaded; start the engine with ENGINE_REWARD_MODEL set to a "
-                           "scalar-head model directory", "model", type_="not_implemented_error",
-                           code="reward_model_not_loaded")
-        if req.model != rt.reward.id:
-            raise ApiError(404, f"reward model {req.model!r} is not loaded; loaded: {rt.reward.id!r}", "model",
-                           code="model_not_found")
-        tok, ctx = rt.reward.tokenizer, rt.reward.context_length
-        seqs = [tok.encode_dialog(msgs + [Message("assistant", response)]) for msgs, response in req.inputs]
-        for i, s in enumerate(seqs):
-            if len(s) > ctx:
-                raise ApiError(400, f"inputs[{i}] is {len(s)} tokens; the reward model's context is {ctx}",
-                               f"inputs[{i}]", code="context_length_exceeded")
-        with rt.lock, torch.no_grad():
-            # Right-pad: causal attention keeps real tokens blind to the padding after them.
-            longest = max(len(s) for s in seqs)
-            tokens = torch.tensor([s + [0] * (longest - len(s)) for s in seqs], device=rt.device)
-            values = rt.reward.model(tokens).float()  # (N, T)
-            last = torch.tensor([len(s) - 1 for s in seqs], device=rt.device)
-            rewards = values.gather(1, last[:, None]).squeeze(1).tolist()
-        self._send_json(200, {"object": "list", "model": rt.reward.id,
+        # The model loaded at start by id, or a trained model's directory under the data dir (an LRU).
+        reward = reward_score.reward_models(rt).resolve(req.model)
+        seqs = [reward.tokenizer.encode_dialog(msgs + [Message("assistant", response)])
+                for msgs, response in req.inputs]
+        reward_score.check_lengths(reward, seqs)
+        rewards = reward_score.score(rt, reward, seqs)  # right-padded; read at each last token
+        self._send_json(200, {"object": "list", "model": reward.id,
                               "data": [{"index": i, "reward": r} for i, r in enumerate(rewards)],
                               "usage": {"prompt_tokens": sum(len(s) for s in seqs)}})
 

@@ -112,3 +112,16 @@ def test_streamed_deltas_reassemble_the_text_and_hold_back_stop_prefixes(tokeniz
     assert row.take_delta(("world",)) == "wox"
     row.text, row.finish_reason = "hello wox \ufffd", "length"
     assert row.take_delta(()) == " \ufffd"  # finished: nothing held back
+
+
+def test_eos_inside_a_host_chunk_keeps_the_text_before_it(tokenizer):
+    """With several tokens read at once (CUDA checks every 16 steps), EOS mid-chunk must still
+    leave the tokens before it in the text, stop strings or not."""
+    gen = Generator(make_model(seed=17), tokenizer)
+    words = tokenizer.encode("hello there")
+    for stop in ((), ("zzz",)):
+        row = RowState(0, 0, 3)
+        gen._absorb([row], [words + [tokenizer.eos_id, 7, 8]], [[-1.0] * (len(words) + 3)],
+                    SamplingParams(max_tokens=20, stop=stop))
+        assert row.finish_reason == "stop" and row.text == "hello there"
+        assert row.token_ids == words + [tokenizer.eos_id]

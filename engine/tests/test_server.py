@@ -109,6 +109,17 @@ def test_stream_reassembles_to_the_non_streamed_answer(live):
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"] == plain["usage"]
 
 
+def test_streamed_logprobs_match_the_non_streamed_ones(live):
+    req = chat(n=2, seed=21, max_tokens=7, logprobs=True)
+    plain = live.post("/v1/chat/completions", req)[1]
+    events = live.post("/v1/chat/completions", {**req, "stream": True})[1][:-1]
+    streamed: list[list] = [[], []]
+    for e in events:
+        for c in e["choices"]:
+            streamed[c["index"]] += (c["logprobs"] or {"content": []})["content"]
+    assert streamed == [c["logprobs"]["content"] for c in plain["choices"]]
+
+
 def test_raw_completion_with_stop_and_streaming(live):
     status, body = live.post("/v1/completions", {"model": "random-tiny", "prompt": "the quick", "max_tokens": 5,
                                                  "temperature": 0, "logprobs": 1, "stop": ["zzz"]})
