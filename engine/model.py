@@ -2,7 +2,8 @@
 
 State dicts use Hugging Face's `LlamaForCausalLM` names, so a Hugging Face state dict loads as
 is (q/k/v and gate/up are stored fused in memory and split by state-dict hooks); Meta
-checkpoints are renamed and their q/k rows permuted on load (engine/checkpoint.py). Rotary embeddings therefore use Hugging Face's "rotate half" layout.
+checkpoints are renamed and their q/k rows permuted on load (engine/checkpoint.py). Rotary
+embeddings therefore use Hugging Face's "rotate half" layout.
 
 Three ways to run the attention, chosen by the caller:
   * no cache   (training, reward scoring): causal attention over the given tokens;
