@@ -30,6 +30,9 @@ const ACCESS: Record<string, TProcedureRole> = {
   "review.removeGold": "reviewer",
   "review.gold": "reviewer",
   "review.stats": "reviewer",
+  "apiKeys.list": "admin",
+  "apiKeys.create": "admin",
+  "apiKeys.revoke": "admin",
 };
 
 const CALLERS = ["signed-out", "annotator", "reviewer", "admin"] as const;

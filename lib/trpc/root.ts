@@ -3,6 +3,7 @@ import "server-only";
 // walks this router: a new procedure without an entry there fails it.
 import { createCallerFactory, createTRPCRouter } from "@/lib/trpc/init";
 import { annotationRouter } from "@/lib/trpc/routers/annotation";
+import { apiKeysRouter } from "@/lib/trpc/routers/api-keys";
 import { auditRouter } from "@/lib/trpc/routers/audit";
 import { meRouter } from "@/lib/trpc/routers/me";
 import { promptsRouter } from "@/lib/trpc/routers/prompts";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   annotation: annotationRouter,
   review: reviewRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

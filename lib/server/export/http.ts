@@ -1,0 +1,72 @@
+import "server-only";
+// What every /api/v1 route handler does first: authenticate the API key for a scope, take a token
+// from the key's rate limit, and parse the query string. Failures are JSON
+// { "error": { "code", "message" } } with 400, 401, 403, 404 or 429.
+import { z } from "zod";
+import { authenticateApiKey, type TApiKeyPrincipal } from "@/lib/server/api-keys/keys";
+import { apiRateLimiter } from "@/lib/server/api-keys/rate-limit";
+import type { TApiError, TApiScope } from "@/lib/shared/export";
+
+export function apiError(
+  status: number,
+  code: TApiError["error"]["code"],
+  message: string,
+  extra: { parameter?: string; headers?: Record<string, string> } = {},
+): Response {
+  const body: TApiError = {
+    error: { code, message, ...(extra.parameter ? { parameter: extra.parameter } : {}) },
+  };
+  return Response.json(body, { status, headers: extra.headers });
+}
+
+/** The key behind the request, or the error response to send. */
+export async function requireApiKey(
+  req: Request,
+  scope: TApiScope,
+): Promise<{ key: TApiKeyPrincipal } | { response: Response }> {
+  const auth = await authenticateApiKey(req.headers.get("authorization"), scope);
+  if (!auth.ok)
+    return {
+      response: apiError(auth.status, auth.code, auth.message, {
+        headers: auth.status === 401 ? { "www-authenticate": 'Bearer realm="pairwise"' } : {},
+      }),
+    };
+  const wait = apiRateLimiter.take(auth.key.id);
+  if (wait !== null)
+    return {
+      response: apiError(
+        429,
+        "rate_limited",
+        `Too many requests for this API key; retry in ${wait} s`,
+        { headers: { "retry-after": String(wait) } },
+      ),
+    };
+  return { key: auth.key };
+}
+
+/** Parses the query string with `schema`; a bad parameter is a 400 that names it. */
+export function parseQuery<S extends z.ZodType>(
+  url: URL,
+  schema: S,
+): { data: z.output<S> } | { response: Response } {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    if (k in raw)
+      return {
+        response: apiError(400, "invalid_parameter", `Parameter "${k}" is given more than once`, {
+          parameter: k,
+        }),
+      };
+    raw[k] = v;
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { data: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const parameter =
+    issue.code === "unrecognized_keys" ? issue.keys[0]! : String(issue.path[0] ?? "query");
+  const message =
+    issue.code === "unrecognized_keys"
+      ? `Unknown parameter "${parameter}"`
+      : `Invalid parameter "${parameter}": ${issue.message}`;
+  return { response: apiError(400, "invalid_parameter", message, { parameter }) };
+}

@@ -1,0 +1,241 @@
+import "server-only";
+// Exports as byte streams. The database is read in keyset batches (query.ts) only when the
+// consumer pulls, so a slow client holds one batch in memory, not the result: memory stays flat
+// whatever the size. A page (`limit`) is read the same way and ends with a cursor for the next.
+import { ByteWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
+import type { ColumnSource } from "hyparquet-writer";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import type { TExportQuery, TNativeRow } from "@/lib/shared/export";
+import { UNDO_GRACE_MS } from "@/lib/shared/annotation";
+import {
+  annotatorPseudonymizer,
+  toHhRlhfRow,
+  toNativeRow,
+  toTrlRow,
+  type TFormatOptions,
+} from "./formats";
+import {
+  EXPORT_BATCH_SIZE,
+  encodeCursor,
+  fetchExportBatch,
+  type TExportCursor,
+  type TExportDbRow,
+  type TExportFilter,
+} from "./query";
+
+/**
+ * Labels younger than this are not exported yet. Within the undo window an annotator can still
+ * take a label back (it is deleted), and a submit transaction that began earlier may commit after
+ * a later one: waiting until both are over makes the (createdAt, id) order final, so a cursor
+ * never skips a row that commits late and never hands out a row that later disappears.
+ */
+export const SETTLE_MS = UNDO_GRACE_MS + 5_000;
+
+export type TExportPlan = {
+  filter: TExportFilter;
+  after: TExportCursor | null;
+  /** Rows submitted at or after this instant are left for a later request. */
+  until: Date;
+  /** At most this many rows (a page); undefined streams everything. */
+  limit?: number | undefined;
+  format: TFormatOptions;
+  batchSize?: number;
+};
+
+export function planFromQuery(
+  q: TExportQuery,
+  after: TExportCursor | null,
+  secret: string,
+  now = new Date(),
+  settleMs = SETTLE_MS,
+): TExportPlan {
+  return {
+    filter: {
+      round: q.round,
+      axis: q.axis,
+      from: q.from,
+      to: q.to,
+      reviewStatus: q.reviewStatus,
+      minAgreement: q.minAgreement,
+      modelVersion: q.modelVersion,
+    },
+    after,
+    until: new Date(now.getTime() - settleMs),
+    limit: q.limit,
+    format: { margin: q.margin, pseudonym: annotatorPseudonymizer(secret) },
+  };
+}
+
+/** Batches in export order; `last` is the cursor after the final row handed out. */
+export async function* exportBatches(
+  db: PrismaClient,
+  plan: TExportPlan,
+): AsyncGenerator<TExportDbRow[]> {
+  let after = plan.after;
+  let left = plan.limit ?? Infinity;
+  const size = plan.batchSize ?? EXPORT_BATCH_SIZE;
+  while (left > 0) {
+    const want = Math.min(size, left);
+    const rows = await fetchExportBatch(db, plan.filter, after, plan.until, want);
+    if (rows.length === 0) return;
+    yield rows;
+    left -= rows.length;
+    const last = rows[rows.length - 1]!;
+    after = { createdAt: last.createdAt, id: last.id };
+    if (rows.length < want) return;
+  }
+}
+
+export type TNdjsonFormat = "native" | "trl" | "hh-rlhf";
+
+export function formatLine(row: TExportDbRow, format: TNdjsonFormat, o: TFormatOptions): string {
+  const out =
+    format === "native"
+      ? toNativeRow(row, o)
+      : format === "trl"
+        ? toTrlRow(row, o)
+        : toHhRlhfRow(row);
+  return JSON.stringify(out);
+}
+
+/**
+ * NDJSON, one row per line, pulled batch by batch. `onEnd` gets the cursor after the last row
+ * (or null when the result was exhausted) once the stream is done.
+ */
+export function ndjsonStream(
+  db: PrismaClient,
+  plan: TExportPlan,
+  format: TNdjsonFormat,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const batches = exportBatches(db, plan);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const next = await batches.next();
+          if (next.done) {
+            controller.close();
+            return;
+          }
+          let text = "";
+          for (const row of next.value) text += formatLine(row, format, plan.format) + "\n";
+          controller.enqueue(encoder.encode(text));
+        } catch (error) {
+          console.error("export stream:", error);
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await batches.return(undefined);
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
+/**
+ * One page, read whole (a page is at most 10,000 rows): the body and the cursor of its last row
+ * when the page is full, so the caller can send X-Next-Cursor before the body.
+ */
+export async function ndjsonPage(
+  db: PrismaClient,
+  plan: TExportPlan,
+  format: TNdjsonFormat,
+): Promise<{ body: string; rows: number; nextCursor: string | null }> {
+  let body = "";
+  let rows = 0;
+  let last: TExportDbRow | null = null;
+  for await (const batch of exportBatches(db, plan)) {
+    for (const row of batch) body += formatLine(row, format, plan.format) + "\n";
+    rows += batch.length;
+    last = batch[batch.length - 1]!;
+  }
+  const full = plan.limit !== undefined && rows === plan.limit;
+  return { body, rows, nextCursor: full && last ? encodeCursor(last) : null };
+}
+
+// ───────────────────────────── Parquet ─────────────────────────────
+
+/** The native row's columns; nested values (messages, responses, votes) are JSON columns. */
+const PARQUET_COLUMNS: {
+  name: keyof TNativeRow;
+  type: NonNullable<ColumnSource["type"]>;
+  nullable: boolean;
+}[] = [
+  { name: "id", type: "STRING", nullable: false },
+  { name: "cursor", type: "STRING", nullable: false },
+  { name: "createdAt", type: "TIMESTAMP", nullable: false },
+  { name: "comparisonId", type: "STRING", nullable: false },
+  { name: "round", type: "INT32", nullable: false },
+  { name: "axis", type: "STRING", nullable: false },
+  { name: "promptId", type: "STRING", nullable: false },
+  { name: "dialogueId", type: "STRING", nullable: true },
+  { name: "turnIndex", type: "INT32", nullable: false },
+  { name: "context", type: "JSON", nullable: false },
+  { name: "responses", type: "JSON", nullable: false },
+  { name: "displayedOrder", type: "STRING", nullable: false },
+  { name: "choice", type: "STRING", nullable: false },
+  { name: "degree", type: "STRING", nullable: false },
+  { name: "margin", type: "DOUBLE", nullable: false },
+  { name: "marginTable", type: "STRING", nullable: false },
+  { name: "safetyLabel", type: "STRING", nullable: true },
+  { name: "chosenUnsafeOtherSafe", type: "BOOLEAN", nullable: false },
+  { name: "flags", type: "JSON", nullable: false },
+  { name: "note", type: "STRING", nullable: true },
+  { name: "annotator", type: "STRING", nullable: false },
+  { name: "timeSpentMs", type: "INT32", nullable: false },
+  { name: "source", type: "STRING", nullable: false },
+  { name: "reviewStatus", type: "STRING", nullable: false },
+  { name: "agreement", type: "DOUBLE", nullable: false },
+  { name: "votes", type: "JSON", nullable: true },
+];
+
+/** The native format as a Parquet file, one row group per batch, written as the batches arrive. */
+export function parquetStream(db: PrismaClient, plan: TExportPlan): ReadableStream<Uint8Array> {
+  const schema = schemaFromColumnData({
+    columnData: PARQUET_COLUMNS.map((c) => ({ ...c, data: [] })),
+  });
+  const writer = new ByteWriter();
+  // Hand the bytes written so far to the stream and reuse the buffer; `offset` keeps counting,
+  // so the footer's file offsets stay right.
+  const drain = (): Uint8Array => {
+    const chunk = new Uint8Array(writer.buffer.slice(0, writer.index));
+    writer.index = 0;
+    return chunk;
+  };
+  const parquet = new ParquetWriter({ writer, schema, kvMetadata: [] });
+  const batches = exportBatches(db, plan);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const next = await batches.next();
+          if (next.done) {
+            await parquet.finish();
+            controller.enqueue(drain());
+            controller.close();
+            return;
+          }
+          const rows = next.value.map((r) => toNativeRow(r, plan.format));
+          const columnData = PARQUET_COLUMNS.map((c) => ({
+            name: c.name,
+            data:
+              c.name === "createdAt"
+                ? rows.map((r) => new Date(r.createdAt))
+                : rows.map((r) => r[c.name] ?? null),
+          }));
+          await parquet.write({ columnData, rowGroupSize: rows.length });
+          controller.enqueue(drain());
+        } catch (error) {
+          console.error("export parquet:", error);
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await batches.return(undefined);
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
