@@ -10,12 +10,14 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   const links = [
     { href: "/admin", label: "Overview" },
     { href: "/admin/review", label: "Review" },
+    { href: "/admin/jobs", label: "Jobs" },
     { href: "/annotate", label: "Workspace" },
   ];
   if (hasRole(user.role, "admin")) {
     links.push(
       { href: "/admin/users", label: "Users" },
       { href: "/admin/audit", label: "Audit log" },
+      { href: "/admin/api-keys", label: "API keys" },
     );
   }
   return (

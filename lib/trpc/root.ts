@@ -5,9 +5,11 @@ import { createCallerFactory, createTRPCRouter } from "@/lib/trpc/init";
 import { annotationRouter } from "@/lib/trpc/routers/annotation";
 import { apiKeysRouter } from "@/lib/trpc/routers/api-keys";
 import { auditRouter } from "@/lib/trpc/routers/audit";
+import { jobsRouter, modelsRouter } from "@/lib/trpc/routers/jobs";
 import { meRouter } from "@/lib/trpc/routers/me";
 import { promptsRouter } from "@/lib/trpc/routers/prompts";
 import { reviewRouter } from "@/lib/trpc/routers/review";
+import { roundsRouter } from "@/lib/trpc/routers/rounds";
 import { usersRouter } from "@/lib/trpc/routers/users";
 import { workspaceRouter } from "@/lib/trpc/routers/workspace";
 
@@ -19,6 +21,9 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   annotation: annotationRouter,
   review: reviewRouter,
+  jobs: jobsRouter,
+  models: modelsRouter,
+  rounds: roundsRouter,
   apiKeys: apiKeysRouter,
 });
 

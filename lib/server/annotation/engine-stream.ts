@@ -4,11 +4,12 @@ import "server-only";
 import type { TChatCompletionRequest } from "@/lib/shared/engine-protocol";
 import { engine } from "@/lib/server/engine";
 
-export async function loadedPolicy(): Promise<{ id: string; path: string | null }> {
-  const models = await engine().models({ signal: AbortSignal.timeout(10_000) });
-  const policy = models.data.find((m) => m.kind === "policy");
+/** The policy the engine has loaded, with its folder (the first policy version's artifact). */
+export async function loadedPolicy(): Promise<{ id: string; path: string }> {
+  const health = await engine().healthz({ signal: AbortSignal.timeout(10_000) });
+  const policy = health.models.find((m) => m.kind === "policy");
   if (!policy) throw new Error("the engine has no policy model loaded");
-  return { id: policy.id, path: null };
+  return { id: policy.id, path: policy.path };
 }
 
 export async function streamChat(

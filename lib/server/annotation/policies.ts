@@ -9,7 +9,8 @@ import { loadedPolicy } from "./engine-stream";
 
 export type TResolvedModel = { id: string; engineModel: string };
 
-async function policies() {
+/** The newest two policy versions, newest first (at least one: the engine's model). */
+export async function latestPolicies() {
   const list = await prisma.modelVersion.findMany({
     where: { kind: "policy" },
     orderBy: { createdAt: "desc" },
@@ -23,7 +24,7 @@ async function policies() {
     create: {
       name: engine.id,
       kind: "policy",
-      artifactPath: engine.path ?? `engine:${engine.id}`,
+      artifactPath: engine.path,
       metrics: {},
     },
   });
@@ -33,7 +34,7 @@ async function policies() {
 export async function resolvePolicyModels(
   variants: [TVariant, TVariant],
 ): Promise<[TResolvedModel, TResolvedModel]> {
-  const [latest, previous] = await policies();
+  const [latest, previous] = await latestPolicies();
   const resolve = async (v: TVariant): Promise<TResolvedModel> => {
     if (v.model === "latest") return { id: latest!.id, engineModel: latest!.name };
     if (v.model === "previous") {

@@ -1,0 +1,33 @@
+// The shape of a reward model's evaluation as stored on its ModelVersion.metrics.table8.
+import { z } from "zod";
+
+const ZCell = z.object({
+  accuracy: z
+    .number()
+    .nullable()
+    .transform((x) => x ?? undefined),
+  n: z.number().int(),
+});
+const ZTestSet = z
+  .object({
+    significantly_better: ZCell.optional(),
+    better: ZCell.optional(),
+    slightly_better: ZCell.optional(),
+    negligibly_better: ZCell.optional(),
+    average: ZCell.optional(),
+  })
+  .passthrough();
+
+export const ZTable8 = z.object({ helpfulness: ZTestSet.optional(), safety: ZTestSet.optional() });
+export type TTable8 = z.infer<typeof ZTable8>;
+
+/** Latest-metrics shape of a training job (engine snapshot metrics). */
+export const ZTrainingMetrics = z
+  .object({
+    axis: z.string().optional(),
+    step: z.number().optional(),
+    loss: z.number().optional(),
+    lr: z.number().optional(),
+    loss_curve: z.array(z.tuple([z.number(), z.number()])).optional(),
+  })
+  .passthrough();

@@ -1,0 +1,120 @@
+// The job runner: reap expired leases, claim the oldest queued job, run its handler while a
+// heartbeat renews the lease, then record the outcome. Handlers report progress through `ctx`
+// and learn there whether to stop (cancel requested, or the lease was lost).
+import type { Job, Prisma } from "@/lib/generated/prisma/client";
+import {
+  cancelledByWorker,
+  claimNextJob,
+  failAttempt,
+  heartbeat,
+  reapExpiredLeases,
+  succeedJob,
+  type TProgress,
+} from "@/lib/server/jobs/transitions";
+
+export const HEARTBEAT_MS = 5_000;
+
+/** A failure that another attempt cannot fix (bad config, no data): the job fails at once. */
+export class PermanentJobError extends Error {
+  override name = "PermanentJobError";
+}
+/** Thrown inside a handler when the job was cancelled; the runner records "cancelled". */
+export class JobCancelled extends Error {
+  override name = "JobCancelled";
+}
+/** Thrown when this worker no longer holds the job; the runner records nothing. */
+export class LeaseLost extends Error {
+  override name = "LeaseLost";
+}
+
+export type TJobContext = {
+  workerId: string;
+  /** Records progress and renews the lease; throws JobCancelled or LeaseLost when it must stop. */
+  report: (p: TProgress) => Promise<void>;
+  signal: AbortSignal;
+};
+
+export type THandler = (job: Job, ctx: TJobContext) => Promise<Prisma.InputJsonValue>;
+
+export async function runOne(
+  job: Job,
+  workerId: string,
+  handlers: Record<string, THandler>,
+  log: (line: string) => void,
+) {
+  const handler = handlers[job.kind];
+  if (!handler) {
+    await failAttempt(job.id, workerId, new Date(), `no handler for job kind ${job.kind}`, false);
+    return;
+  }
+  const stop = new AbortController();
+  let stopReason: "cancel" | "lost" | null = null;
+  const beat = async (p: TProgress = {}) => {
+    const r = await heartbeat(job.id, workerId, new Date(), p);
+    if (!r.held) stopReason = "lost";
+    else if (r.cancel) stopReason = "cancel";
+    if (stopReason) stop.abort();
+  };
+  // The lease is renewed even while a handler is busy between its own reports.
+  const timer = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS);
+  const ctx: TJobContext = {
+    workerId,
+    signal: stop.signal,
+    report: async (p) => {
+      await beat(p);
+      if (stopReason === "cancel") throw new JobCancelled("cancelled");
+      if (stopReason === "lost") throw new LeaseLost("lease lost");
+    },
+  };
+  log(`job ${job.id} (${job.kind}) attempt ${job.attempts}: started`);
+  try {
+    const result = await handler(job, ctx);
+    if (stopReason === "cancel") throw new JobCancelled("cancelled");
+    await succeedJob(job.id, workerId, new Date(), result);
+    log(`job ${job.id}: succeeded`);
+  } catch (error) {
+    if (error instanceof JobCancelled || stopReason === "cancel") {
+      await cancelledByWorker(job.id, workerId, new Date());
+      log(`job ${job.id}: cancelled`);
+    } else if (error instanceof LeaseLost || stopReason === "lost") {
+      log(`job ${job.id}: lease lost, leaving it to the reaper`);
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      const outcome = await failAttempt(
+        job.id,
+        workerId,
+        new Date(),
+        message,
+        !(error instanceof PermanentJobError),
+      );
+      log(`job ${job.id}: attempt failed (${message}); now ${outcome ?? "not ours"}`);
+    }
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Runs until `signal` aborts: one job at a time. */
+export async function runWorker(opts: {
+  workerId: string;
+  handlers: Record<string, THandler>;
+  signal: AbortSignal;
+  pollMs?: number;
+  log?: (line: string) => void;
+  onIdle?: () => void;
+}) {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  while (!opts.signal.aborted) {
+    const now = new Date();
+    const reaped = await reapExpiredLeases(now);
+    if (reaped.requeued || reaped.failed)
+      log(`reaped expired leases: ${reaped.requeued} requeued, ${reaped.failed} failed`);
+    const job = await claimNextJob(opts.workerId, now);
+    if (!job) {
+      opts.onIdle?.();
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
+      continue;
+    }
+    await runOne(job, opts.workerId, opts.handlers, log);
+  }
+}
