@@ -13,6 +13,7 @@ Groups: `helpful` (checkable answers), `unsafe` (harmful requests, four risk cat
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ def fill(template: str, fields: dict[str, Any]) -> str:
     return template.format(**{k: show(v) for k, v in fields.items()})
 
 
+@functools.lru_cache(maxsize=None)  # the oracle matches every template against every dialogue
 def compile_template(template: str) -> re.Pattern:
     parts, pos = [], 0
     for m in re.finditer(r"\{(\w+)\}", template):
