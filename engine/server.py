@@ -43,6 +43,9 @@ class EngineServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: EngineServer
     protocol_version = "HTTP/1.1"  # keep-alive for JSON; streams close their connection
+    # Socket timeout: an idle keep-alive connection is closed, and a client that stops reading a
+    # stream cannot hold the generation lock for more than this long.
+    timeout = 120
     server_version = "pairwise-engine/0.1"
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -99,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST" and not self.close_connection and e.status in (401, 404, 405):
                 self.close_connection = True  # body left unread
             self._send_json(e.status, e.body())
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
         except Exception as e:  # a bug must cost one request, never the server
             traceback.print_exc()
@@ -226,8 +229,8 @@ class Handler(BaseHTTPRequestHandler):
                         choices.append(choice)
                     if choices:
                         event(choices)
-            except (BrokenPipeError, ConnectionResetError):
-                stream.close()  # client went away: stop generating, release the lock
+            except (BrokenPipeError, ConnectionResetError, TimeoutError):
+                stream.close()  # client went away or stalled: stop generating, release the lock
                 return
             except Exception as e:  # the 200 is already sent: report the failure in-band
                 traceback.print_exc()

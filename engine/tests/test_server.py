@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from engine import runtime
 from engine.tokenizer import Message
 
 from .http_util import TOKEN, LiveServer
@@ -312,7 +313,9 @@ def test_cli_exits_nonzero_with_a_clear_message_on_bad_env(env, message):
     assert proc.returncode == 2 and message in err and "listening" not in out
 
 
-def test_cli_serves_a_random_init_model_created_on_first_start(tmp_path):
+def test_cli_serves_the_default_model_and_stops_on_sigterm(tmp_path):
+    """No ENGINE_MODEL: the bundled demo model if it is there, else a random-init model."""
+    bundled = os.path.isfile(os.path.join(runtime.BUNDLED_MODEL, "config.json"))
     proc = _serve({"ENGINE_TOKEN": "s3cret", "ENGINE_PORT": "0", "PAIRWISE_DATA_DIR": str(tmp_path)})
     try:
         assert proc.stdout is not None
@@ -322,12 +325,26 @@ def test_cli_serves_a_random_init_model_created_on_first_start(tmp_path):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/healthz", headers={"Authorization": "Bearer s3cret"})
         health = json.loads(conn.getresponse().read())
-        assert health["random_init"] is True and health["models"][0]["id"] == "random-tiny"
-        assert os.path.isfile(tmp_path / "models" / "random-tiny" / "tokenizer.model")
+        expected = "pairwise-tiny-chat" if bundled else "random-tiny"
+        assert health["models"][0]["id"] == expected and health["random_init"] is (not bundled)
+        assert os.path.isdir(tmp_path / "models" / "random-tiny") is (not bundled)
     finally:
         proc.terminate()
         proc.wait(30)
     assert proc.returncode == 0  # SIGTERM shuts down cleanly
+
+
+def test_random_init_model_is_created_once_when_nothing_is_configured(tmp_path, monkeypatch):
+    monkeypatch.setattr(runtime, "BUNDLED_MODEL", str(tmp_path / "no-bundled-model"))
+    settings = runtime.Settings.from_env({"ENGINE_TOKEN": "t", "PAIRWISE_DATA_DIR": str(tmp_path), "ENGINE_DEVICE": "cpu"})
+    assert settings.model_path is None
+    rt = runtime.Runtime(settings)
+    health = rt.health()
+    assert health["random_init"] is True and health["models"][0]["id"] == "random-tiny"
+    path = tmp_path / "models" / "random-tiny"
+    assert {"config.json", "model.safetensors", "tokenizer.model"} <= set(os.listdir(path))
+    stamp = os.path.getmtime(path / "model.safetensors")
+    assert runtime.ensure_random_model(str(tmp_path)) == str(path) and os.path.getmtime(path / "model.safetensors") == stamp
 
 
 def test_cli_reports_an_unloadable_model_instead_of_a_traceback(tmp_path):
