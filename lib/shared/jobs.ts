@@ -63,4 +63,6 @@ export const ZJobSpec = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("train_reward"), config: ZTrainRewardConfig }),
 ]);
 export type TJobSpec = z.infer<typeof ZJobSpec>;
+/** What callers give: defaults not yet filled in. */
+export type TJobSpecInput = z.input<typeof ZJobSpec>;
 export type TJobKind = TJobSpec["kind"];

@@ -4,13 +4,13 @@ import "server-only";
 import { prisma } from "@/lib/db";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
-import { ZJobSpec, type TJobSpec } from "@/lib/shared/jobs";
+import { ZJobSpec, type TJobSpec, type TJobSpecInput } from "@/lib/shared/jobs";
 
 export const LEASE_MS = 30_000;
 
 /** Queues a job after validating its config for its kind. */
 export async function enqueueJob(
-  spec: TJobSpec,
+  spec: TJobSpecInput,
   opts: { actorId?: string | null; roundId?: string | null; maxAttempts?: number } = {},
 ) {
   const parsed = ZJobSpec.parse(spec);

@@ -53,7 +53,7 @@ async function seed() {
           choice: "A",
           degree: (
             ["significantly_better", "better", "slightly_better", "negligibly_better"] as const
-          )[k % 4],
+          )[k % 4]!,
           safetyLabel: axis === "safety" ? "both_safe" : null,
           chosenUnsafeOtherSafe: axis === "safety" && p === 29 && j === 1,
           flags: [],
