@@ -58,6 +58,7 @@ beforeAll(async () => {
   await writeFile(path.join(dataDir, "models/policy-v1/sub/weights.bin"), Buffer.alloc(700, 7));
 });
 afterAll(async () => {
+  await (await import("./query")).closeExportDb();
   await db?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });

@@ -19,6 +19,7 @@ let db: TTestDatabase;
 let stream: typeof import("./stream");
 let query: typeof import("./query");
 let w: TExportWorld;
+let pool: import("./query").TExportDb & { end(): Promise<void> };
 const SECRET = "export-test-secret-export-test-secret-0123";
 const t0 = new Date("2026-06-01T10:00:00Z");
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
@@ -28,6 +29,7 @@ beforeAll(async () => {
   db = await withTestDatabase();
   stream = await import("./stream");
   query = await import("./query");
+  pool = query.createExportDb(db.url);
   w = await seedWorld(db.prisma);
   const { ann1, ann2, ann3 } = w.users;
   const { v1, v2 } = w.models;
@@ -74,6 +76,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await pool?.end();
   await db?.close();
 });
 
@@ -86,7 +89,7 @@ async function rows(
   format: "native" | "trl" | "hh-rlhf" = "native",
 ) {
   const plan = stream.planFromQuery(q(params), null, SECRET, now);
-  const text = await new Response(stream.ndjsonStream(db.prisma, plan, format)).text();
+  const text = await new Response(stream.ndjsonStream(pool, plan, format)).text();
   return text
     .split("\n")
     .filter(Boolean)
@@ -175,7 +178,7 @@ describe("formats", () => {
   it("Parquet holds the native rows", async () => {
     const plan = stream.planFromQuery(q(), null, SECRET, now);
     plan.batchSize = 3; // several row groups
-    const buf = await new Response(stream.parquetStream(db.prisma, plan)).arrayBuffer();
+    const buf = await new Response(stream.parquetStream(pool, plan)).arrayBuffer();
     const objects = await parquetReadObjects({ file: buf });
     const expected = await native();
     expect(objects.map((o) => o.id)).toEqual(expected.map((r) => r.id));
@@ -235,7 +238,7 @@ describe("pagination", () => {
       const params: Record<string, string> = { limit: "2", ...(cursor ? { cursor } : {}) };
       const after = cursor ? query.decodeCursor(cursor) : null;
       const plan = stream.planFromQuery(q(params), after, SECRET, new Date(clock), 0);
-      const result = await stream.ndjsonPage(db.prisma, plan, "native");
+      const result = await stream.ndjsonPage(pool, plan, "native");
       const pageRows = result.body
         .split("\n")
         .filter(Boolean)
@@ -272,7 +275,7 @@ describe("pagination", () => {
     const all = await native();
     const after = query.decodeCursor(all[2]!.cursor);
     const plan = stream.planFromQuery(q(), after, SECRET, now);
-    const text = await new Response(stream.ndjsonStream(db.prisma, plan, "native")).text();
+    const text = await new Response(stream.ndjsonStream(pool, plan, "native")).text();
     const ids = text
       .split("\n")
       .filter(Boolean)
@@ -289,7 +292,7 @@ describe("pagination", () => {
     });
     const ids = async (when: Date) => {
       const plan = stream.planFromQuery(q(), null, SECRET, when);
-      const text = await new Response(stream.ndjsonStream(db.prisma, plan, "native")).text();
+      const text = await new Response(stream.ndjsonStream(pool, plan, "native")).text();
       return text
         .split("\n")
         .filter(Boolean)

@@ -4,7 +4,6 @@ import "server-only";
 // whatever the size. A page (`limit`) is read the same way and ends with a cursor for the next.
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer";
-import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { TExportQuery, TNativeRow } from "@/lib/shared/export";
 import { UNDO_GRACE_MS } from "@/lib/shared/annotation";
 import {
@@ -19,6 +18,7 @@ import {
   encodeCursor,
   fetchExportBatch,
   type TExportCursor,
+  type TExportDb,
   type TExportDbRow,
   type TExportFilter,
 } from "./query";
@@ -66,23 +66,31 @@ export function planFromQuery(
   };
 }
 
-/** Batches in export order; `last` is the cursor after the final row handed out. */
+/**
+ * Batches in export order. The next batch is requested before the current one is handed out,
+ * so the database works on it while this process formats and sends the current one (two
+ * processes, two cores); at most two batches are in memory.
+ */
 export async function* exportBatches(
-  db: PrismaClient,
+  db: TExportDb,
   plan: TExportPlan,
 ): AsyncGenerator<TExportDbRow[]> {
-  let after = plan.after;
-  let left = plan.limit ?? Infinity;
   const size = plan.batchSize ?? EXPORT_BATCH_SIZE;
-  while (left > 0) {
-    const want = Math.min(size, left);
-    const rows = await fetchExportBatch(db, plan.filter, after, plan.until, want);
-    if (rows.length === 0) return;
-    yield rows;
+  let left = plan.limit ?? Infinity;
+  const fetch = (after: TExportCursor | null, want: number) =>
+    fetchExportBatch(db, plan.filter, after, plan.until, want).then((rows) => ({ rows, want }));
+  let pending: ReturnType<typeof fetch> | null = fetch(plan.after, Math.min(size, left));
+  while (pending) {
+    const { rows, want } = await pending;
+    pending = null;
     left -= rows.length;
-    const last = rows[rows.length - 1]!;
-    after = { createdAt: last.createdAt, id: last.id };
-    if (rows.length < want) return;
+    if (rows.length === want && left > 0) {
+      const last = rows[rows.length - 1]!;
+      pending = fetch({ createdAt: last.createdAt, id: last.id }, Math.min(size, left));
+      // A consumer that stops early leaves this fetch unawaited; its failure must not crash.
+      pending.catch(() => {});
+    }
+    if (rows.length > 0) yield rows;
   }
 }
 
@@ -103,7 +111,7 @@ export function formatLine(row: TExportDbRow, format: TNdjsonFormat, o: TFormatO
  * (or null when the result was exhausted) once the stream is done.
  */
 export function ndjsonStream(
-  db: PrismaClient,
+  db: TExportDb,
   plan: TExportPlan,
   format: TNdjsonFormat,
 ): ReadableStream<Uint8Array> {
@@ -139,7 +147,7 @@ export function ndjsonStream(
  * when the page is full, so the caller can send X-Next-Cursor before the body.
  */
 export async function ndjsonPage(
-  db: PrismaClient,
+  db: TExportDb,
   plan: TExportPlan,
   format: TNdjsonFormat,
 ): Promise<{ body: string; rows: number; nextCursor: string | null }> {
@@ -192,7 +200,7 @@ const PARQUET_COLUMNS: {
 ];
 
 /** The native format as a Parquet file, one row group per batch, written as the batches arrive. */
-export function parquetStream(db: PrismaClient, plan: TExportPlan): ReadableStream<Uint8Array> {
+export function parquetStream(db: TExportDb, plan: TExportPlan): ReadableStream<Uint8Array> {
   const schema = schemaFromColumnData({
     columnData: PARQUET_COLUMNS.map((c) => ({ ...c, data: [] })),
   });

@@ -1,9 +1,8 @@
 // GET /api/v1/comparisons: annotated comparisons as NDJSON (native, trl, hh-rlhf) or Parquet.
 // See docs/export-api.md and lib/server/export/.
-import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { apiError, parseQuery, requireApiKey } from "@/lib/server/export/http";
-import { decodeCursor } from "@/lib/server/export/query";
+import { decodeCursor, exportDb } from "@/lib/server/export/query";
 import { ndjsonPage, ndjsonStream, parquetStream, planFromQuery } from "@/lib/server/export/stream";
 import { ZExportQuery } from "@/lib/shared/export";
 
@@ -25,14 +24,16 @@ export async function GET(req: Request): Promise<Response> {
         parameter: "cursor",
       },
     );
-  const plan = planFromQuery(q, after, env().BETTER_AUTH_SECRET);
+  const { BETTER_AUTH_SECRET, DATABASE_URL } = env();
+  const plan = planFromQuery(q, after, BETTER_AUTH_SECRET);
+  const db = exportDb(DATABASE_URL);
 
   if (q.format === "parquet") {
     if (q.limit !== undefined)
       return apiError(400, "invalid_parameter", 'Invalid parameter "limit": Parquet is not paged', {
         parameter: "limit",
       });
-    return new Response(parquetStream(prisma, plan), {
+    return new Response(parquetStream(db, plan), {
       headers: {
         "content-type": "application/vnd.apache.parquet",
         "content-disposition": 'attachment; filename="comparisons.parquet"',
@@ -44,9 +45,9 @@ export async function GET(req: Request): Promise<Response> {
     "content-type": "application/x-ndjson; charset=utf-8",
     "cache-control": "no-store",
   };
-  if (q.limit === undefined) return new Response(ndjsonStream(prisma, plan, q.format), { headers });
+  if (q.limit === undefined) return new Response(ndjsonStream(db, plan, q.format), { headers });
 
-  const page = await ndjsonPage(prisma, plan, q.format);
+  const page = await ndjsonPage(db, plan, q.format);
   const extra: Record<string, string> = { "x-row-count": String(page.rows) };
   if (page.nextCursor) {
     const next = new URL(req.url);
