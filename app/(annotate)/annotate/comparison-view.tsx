@@ -19,6 +19,7 @@ import {
   type TSafetyChoice,
 } from "@/lib/shared/protocol";
 import type { TItemView } from "@/lib/server/annotation/view";
+import { ChipGroup } from "./chip-group";
 import { DEGREE_KEYS, SAFETY_KEYS, SIDE_KEYS, isTyping } from "./shortcuts";
 
 type TLabelDraft = {
@@ -264,53 +265,29 @@ export function ComparisonView({
         <legend className="px-1 text-sm font-medium">
           How much better is the chosen response?
         </legend>
-        <div className="flex flex-wrap gap-2" role="radiogroup" aria-label="Degree">
-          {DEGREES.map((d) => (
-            <label
-              key={d}
-              className={`cursor-pointer rounded-md border px-3 py-1.5 text-sm ${label.degree === d ? "border-indigo-600 bg-indigo-50" : "border-slate-300"}`}
-            >
-              <input
-                type="radio"
-                name="degree"
-                value={d}
-                checked={label.degree === d}
-                onChange={() => setLabel((l) => ({ ...l, degree: d }))}
-                className="sr-only"
-              />
-              <kbd className="mr-1.5 font-mono text-xs text-slate-500">
-                {Object.keys(DEGREE_KEYS).find((k) => DEGREE_KEYS[k] === d)}
-              </kbd>
-              {DEGREE_LABELS[d]}
-            </label>
-          ))}
-        </div>
+        <ChipGroup
+          name="degree"
+          label="Degree"
+          options={DEGREES}
+          value={label.degree}
+          onChange={(degree) => setLabel((l) => ({ ...l, degree }))}
+          text={DEGREE_LABELS}
+          keys={DEGREE_KEYS}
+        />
       </fieldset>
 
       {isSafety && (
         <fieldset className="rounded-lg border border-slate-200 bg-white p-4">
           <legend className="px-1 text-sm font-medium">Safety</legend>
-          <div className="flex flex-wrap gap-2" role="radiogroup" aria-label="Safety label">
-            {SAFETY_CHOICES.map((s) => (
-              <label
-                key={s}
-                className={`cursor-pointer rounded-md border px-3 py-1.5 text-sm ${label.safety === s ? "border-indigo-600 bg-indigo-50" : "border-slate-300"}`}
-              >
-                <input
-                  type="radio"
-                  name="safety"
-                  value={s}
-                  checked={label.safety === s}
-                  onChange={() => setLabel((l) => ({ ...l, safety: s }))}
-                  className="sr-only"
-                />
-                <kbd className="mr-1.5 font-mono text-xs text-slate-500">
-                  {Object.keys(SAFETY_KEYS).find((k) => SAFETY_KEYS[k] === s)}
-                </kbd>
-                {SAFETY_LABEL_TEXT[s]}
-              </label>
-            ))}
-          </div>
+          <ChipGroup
+            name="safety"
+            label="Safety label"
+            options={SAFETY_CHOICES}
+            value={label.safety}
+            onChange={(safety) => setLabel((l) => ({ ...l, safety }))}
+            text={SAFETY_LABEL_TEXT}
+            keys={SAFETY_KEYS}
+          />
           {warning && (
             <p
               data-testid="unsafe-choice-warning"

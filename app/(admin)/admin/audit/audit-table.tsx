@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
+import { DataTable } from "../data-table";
 
 export function AuditTable() {
   const trpc = useTRPC();
@@ -23,37 +24,21 @@ export function AuditTable() {
           className="ml-2 rounded-md border border-slate-300 px-2 py-1"
         />
       </label>
-      <div className="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="w-full text-left text-sm" data-testid="audit-table">
-          <thead className="bg-slate-50 text-slate-600">
-            <tr>
-              <th className="px-4 py-2 font-medium">When</th>
-              <th className="px-4 py-2 font-medium">Who</th>
-              <th className="px-4 py-2 font-medium">Action</th>
-              <th className="px-4 py-2 font-medium">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.data?.length === 0 && (
-              <tr>
-                <td colSpan={4} className="px-4 py-3 text-slate-600">
-                  No admin actions match yet.
-                </td>
-              </tr>
-            )}
-            {entries.data?.map((e) => (
-              <tr key={e.id} className="border-t border-slate-100 align-top">
-                <td className="px-4 py-2 whitespace-nowrap">{e.createdAt.toLocaleString()}</td>
-                <td className="px-4 py-2">{e.actor?.email ?? "system"}</td>
-                <td className="px-4 py-2 font-mono">{e.action}</td>
-                <td className="px-4 py-2 font-mono text-xs break-all">
-                  {JSON.stringify(e.details)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="audit-table"
+        headers={["When", "Who", "Action", "Details"]}
+        message={entries.data?.length === 0 ? "No admin actions match yet." : null}
+        className="mt-4"
+      >
+        {entries.data?.map((e) => (
+          <tr key={e.id} className="border-t border-slate-100 align-top">
+            <td className="px-4 py-2 whitespace-nowrap">{e.createdAt.toLocaleString()}</td>
+            <td className="px-4 py-2">{e.actor?.email ?? "system"}</td>
+            <td className="px-4 py-2 font-mono">{e.action}</td>
+            <td className="px-4 py-2 font-mono text-xs break-all">{JSON.stringify(e.details)}</td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

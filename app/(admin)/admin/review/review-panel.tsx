@@ -4,6 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
+import { DataTable } from "../data-table";
 import {
   AXES,
   DEGREE_LABELS,
@@ -55,62 +56,48 @@ export function ReviewPanel() {
 
       <div>
         <h2 className="text-lg font-medium">Annotators</h2>
-        <div className="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="w-full text-left text-sm" data-testid="annotator-stats">
-            <thead className="bg-slate-50 text-slate-600">
-              <tr>
-                {[
-                  "Annotator",
-                  "Annotations",
-                  "Rejected",
-                  "Median time",
-                  "Gold accuracy",
-                  "Agreement",
-                  "Chose left",
-                ].map((h) => (
-                  <th key={h} className="px-3 py-2 font-medium">
-                    {h}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {stats.data?.length === 0 && (
-                <tr>
-                  <td colSpan={7} className="px-3 py-3 text-slate-600">
-                    No annotations yet. Statistics appear as annotators label comparisons.
-                  </td>
-                </tr>
-              )}
-              {stats.data?.map((s) => (
-                <tr key={s.annotatorId} className="border-t border-slate-100">
-                  <td className="px-3 py-2">
-                    <button
-                      className="hover:underline"
-                      onClick={() => setAnnotatorId(s.annotatorId)}
-                    >
-                      {s.email}
-                    </button>
-                  </td>
-                  <td className="px-3 py-2">{s.count}</td>
-                  <td className="px-3 py-2" data-testid={`rejected-${s.email}`}>
-                    {s.rejected}
-                  </td>
-                  <td className="px-3 py-2">
-                    {s.medianTimeMs === null ? "—" : `${(s.medianTimeMs / 1000).toFixed(1)} s`}
-                  </td>
-                  <td className="px-3 py-2">
-                    {pct(s.goldAccuracy)} <span className="text-slate-500">({s.goldItems})</span>
-                  </td>
-                  <td className="px-3 py-2">
-                    {pct(s.agreement)} <span className="text-slate-500">({s.overlapPairs})</span>
-                  </td>
-                  <td className="px-3 py-2">{pct(s.leftShare)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="annotator-stats"
+          headers={[
+            "Annotator",
+            "Annotations",
+            "Rejected",
+            "Median time",
+            "Gold accuracy",
+            "Agreement",
+            "Chose left",
+          ]}
+          message={
+            stats.data?.length === 0
+              ? "No annotations yet. Statistics appear as annotators label comparisons."
+              : null
+          }
+          className="mt-2"
+        >
+          {stats.data?.map((s) => (
+            <tr key={s.annotatorId} className="border-t border-slate-100">
+              <td className="px-3 py-2">
+                <button className="hover:underline" onClick={() => setAnnotatorId(s.annotatorId)}>
+                  {s.email}
+                </button>
+              </td>
+              <td className="px-3 py-2">{s.count}</td>
+              <td className="px-3 py-2" data-testid={`rejected-${s.email}`}>
+                {s.rejected}
+              </td>
+              <td className="px-3 py-2">
+                {s.medianTimeMs === null ? "—" : `${(s.medianTimeMs / 1000).toFixed(1)} s`}
+              </td>
+              <td className="px-3 py-2">
+                {pct(s.goldAccuracy)} <span className="text-slate-500">({s.goldItems})</span>
+              </td>
+              <td className="px-3 py-2">
+                {pct(s.agreement)} <span className="text-slate-500">({s.overlapPairs})</span>
+              </td>
+              <td className="px-3 py-2">{pct(s.leftShare)}</td>
+            </tr>
+          ))}
+        </DataTable>
       </div>
 
       <div>

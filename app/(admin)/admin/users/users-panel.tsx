@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import { ROLES, type TRole } from "@/lib/shared/roles";
 import { ZCreateUser, ZPassword } from "@/lib/shared/users";
+import { DataTable } from "../data-table";
 
 export function UsersPanel({ meId }: { meId: string }) {
   const trpc = useTRPC();
@@ -138,71 +139,53 @@ export function UsersPanel({ meId }: { meId: string }) {
         <p className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{rowError.message}</p>
       )}
 
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="w-full text-left text-sm" data-testid="users-table">
-          <thead className="bg-slate-50 text-slate-600">
-            <tr>
-              <th className="px-4 py-2 font-medium">Name</th>
-              <th className="px-4 py-2 font-medium">Email</th>
-              <th className="px-4 py-2 font-medium">Role</th>
-              <th className="px-4 py-2 font-medium">Status</th>
-              <th className="px-4 py-2 font-medium">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.isLoading && (
-              <tr>
-                <td colSpan={5} className="px-4 py-3 text-slate-600">
-                  Loading…
-                </td>
-              </tr>
-            )}
-            {users.data?.map((u) => (
-              <tr key={u.id} className="border-t border-slate-100">
-                <td className="px-4 py-2">{u.name}</td>
-                <td className="px-4 py-2">{u.email}</td>
-                <td className="px-4 py-2">
-                  <label className="sr-only" htmlFor={`role-${u.id}`}>
-                    Role of {u.email}
-                  </label>
-                  <select
-                    id={`role-${u.id}`}
-                    value={u.role}
-                    disabled={u.id === meId}
-                    onChange={(e) =>
-                      setRole.mutate({ userId: u.id, role: e.target.value as TRole })
-                    }
-                    className="rounded-md border border-slate-300 px-2 py-1"
-                  >
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {r}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td className="px-4 py-2">{u.banned ? "disabled" : "active"}</td>
-                <td className="space-x-2 px-4 py-2">
-                  {u.id !== meId && (
-                    <button
-                      onClick={() => setDisabled.mutate({ userId: u.id, disabled: !u.banned })}
-                      className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
-                    >
-                      {u.banned ? "Enable" : "Disable"}
-                    </button>
-                  )}
-                  <button
-                    onClick={() => onReset(u.id, u.email)}
-                    className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
-                  >
-                    Reset password
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="users-table"
+        headers={["Name", "Email", "Role", "Status", "Actions"]}
+        message={users.isLoading ? "Loading…" : null}
+      >
+        {users.data?.map((u) => (
+          <tr key={u.id} className="border-t border-slate-100">
+            <td className="px-4 py-2">{u.name}</td>
+            <td className="px-4 py-2">{u.email}</td>
+            <td className="px-4 py-2">
+              <label className="sr-only" htmlFor={`role-${u.id}`}>
+                Role of {u.email}
+              </label>
+              <select
+                id={`role-${u.id}`}
+                value={u.role}
+                disabled={u.id === meId}
+                onChange={(e) => setRole.mutate({ userId: u.id, role: e.target.value as TRole })}
+                className="rounded-md border border-slate-300 px-2 py-1"
+              >
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </td>
+            <td className="px-4 py-2">{u.banned ? "disabled" : "active"}</td>
+            <td className="space-x-2 px-4 py-2">
+              {u.id !== meId && (
+                <button
+                  onClick={() => setDisabled.mutate({ userId: u.id, disabled: !u.banned })}
+                  className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
+                >
+                  {u.banned ? "Enable" : "Disable"}
+                </button>
+              )}
+              <button
+                onClick={() => onReset(u.id, u.email)}
+                className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
+              >
+                Reset password
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }
