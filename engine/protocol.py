@@ -119,6 +119,7 @@ class GenerationRequest:
     max_tokens_given: bool
     messages: Optional[list[Message]] = None  # chat
     prompt: Optional[str] = None  # raw completion
+    clamp_max_tokens: bool = False  # extension: cut max_tokens to the room left instead of a 400
 
 
 def parse_generation(body: Any, chat: bool) -> GenerationRequest:
@@ -153,7 +154,7 @@ def parse_generation(body: Any, chat: bool) -> GenerationRequest:
     )
     return GenerationRequest(model=model, params=params, n=_int(body, "n", 1, 1, MAX_N) or 1,
                              stream=_bool(body, "stream"), max_tokens_given=max_tokens is not None,
-                             messages=messages, prompt=prompt)
+                             messages=messages, prompt=prompt, clamp_max_tokens=_bool(body, "clamp_max_tokens"))
 
 
 @dataclass

@@ -1,0 +1,214 @@
+"""Long-running jobs on the engine: one worker thread, one job at a time, progress as snapshots.
+
+A job's life (the platform's worker mirrors it in its database; lib/shared/jobs.ts):
+
+    queued ──► running ──► succeeded
+      │           ├──────► failed      (an error: `error` says what, for a person)
+      │           └──────► cancelled   (cancel requested; checked between training steps)
+      └──cancel──────────► cancelled
+
+A snapshot is {id, kind, state, progress, phase, eta_seconds, metrics, error, result}. Every
+change bumps the job's version and wakes the event streams. The engine keeps jobs in memory only:
+after a restart an id is unknown (404 job_not_found) and the platform submits the job again. So
+that nothing is lost when an HTTP answer is, each job writes its last snapshot to
+`<output_dir>/status.json` (at most once a second, and at every change of state or phase) and,
+on success, `<output_dir>/result.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import torch
+
+from .protocol import ApiError
+from .reward.data import DataError
+from .reward.spec import TrainRewardSpec, parse_train_reward
+from .reward.train import Cancelled, downsample, train_reward
+
+STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+STATUS_EVERY_S = 1.0
+
+# kind -> (validate the spec or raise ApiError, run it: (spec, device, report, should_stop) -> result)
+KINDS: dict[str, tuple[Callable[[Any], Any], Callable[..., dict]]] = {
+    "train_reward": (parse_train_reward, train_reward),
+}
+
+
+def write_json_atomic(path: str, payload: Any) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(payload, f, indent=2)
+    os.replace(tmp, path)
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    spec: TrainRewardSpec
+    state: str = "queued"
+    progress: float = 0.0
+    phase: Optional[str] = None
+    eta_seconds: Optional[float] = None
+    metrics: dict = field(default_factory=dict)
+    error: Optional[str] = None
+    result: Optional[dict] = None
+    version: int = 0
+    cancel_requested: bool = False
+    created: float = field(default_factory=time.time)
+    written_at: float = 0.0
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL
+
+    def snapshot(self) -> dict:
+        metrics = dict(self.metrics)
+        if "loss_curve" in metrics:
+            metrics["loss_curve"] = downsample(metrics["loss_curve"])
+        return {"id": self.id, "kind": self.kind, "state": self.state, "progress": round(self.progress, 4),
+                "phase": self.phase, "eta_seconds": self.eta_seconds, "metrics": metrics, "error": self.error,
+                "result": self.result}
+
+
+class JobManager:
+    def __init__(self, device: torch.device):
+        self.device = device
+        self.jobs: dict[str, Job] = {}
+        self.queue: deque[Job] = deque()
+        self.cond = threading.Condition()  # guards every Job field; notified on each change
+        self.worker: Optional[threading.Thread] = None
+
+    # -- requests ----------------------------------------------------------------------------
+    def submit(self, body: Any) -> tuple[bool, dict]:
+        """-> (created, snapshot). An id already known returns its snapshot, whatever the body."""
+        if not isinstance(body, dict):
+            raise ApiError(400, "request body must be a JSON object")
+        job_id = body.get("id")
+        if not isinstance(job_id, str) or not ID_RE.fullmatch(job_id):
+            raise ApiError(400, "'id' must be 1-64 characters of A-Z, a-z, 0-9, _ and -", "id")
+        with self.cond:
+            if job_id in self.jobs:
+                return False, self.jobs[job_id].snapshot()
+        kind = body.get("kind")
+        if kind not in KINDS:
+            raise ApiError(400, f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
+        spec = KINDS[kind][0](body.get("spec"))
+        os.makedirs(spec.output_dir, exist_ok=True)
+        with self.cond:
+            if job_id in self.jobs:  # lost a race with the same id
+                return False, self.jobs[job_id].snapshot()
+            job = Job(job_id, kind, spec)
+            self.jobs[job_id] = job
+            self.queue.append(job)
+            self._changed(job, force_write=True)
+            if self.worker is None:
+                self.worker = threading.Thread(target=self._work, name="engine-jobs", daemon=True)
+                self.worker.start()
+            return True, job.snapshot()
+
+    def get(self, job_id: str) -> Job:
+        with self.cond:
+            job = self.jobs.get(job_id)
+        if job is None:
+            raise ApiError(404, f"no job {job_id!r} on this engine (jobs do not survive a restart: submit it again)",
+                           "id", code="job_not_found")
+        return job
+
+    def snapshot(self, job_id: str) -> dict:
+        job = self.get(job_id)
+        with self.cond:
+            return job.snapshot()
+
+    def cancel(self, job_id: str) -> dict:
+        job = self.get(job_id)
+        with self.cond:
+            if job.state == "queued":
+                self.queue.remove(job)
+                job.state, job.phase, job.eta_seconds = "cancelled", None, None
+                self._changed(job, force_write=True)
+            elif job.state == "running":
+                job.cancel_requested = True  # the loop stops at its next check
+            return job.snapshot()
+
+    def wait(self, job: Job, since: int, timeout: float) -> tuple[dict, int, bool]:
+        """Block until the job's version differs from `since` (or `timeout`): (snapshot, version, terminal)."""
+        with self.cond:
+            self.cond.wait_for(lambda: job.version != since, timeout)
+            return job.snapshot(), job.version, job.terminal
+
+    # -- the worker --------------------------------------------------------------------------
+    def _changed(self, job: Job, force_write: bool = False) -> None:
+        """Caller holds self.cond."""
+        job.version += 1
+        self.cond.notify_all()
+        now = time.time()
+        if force_write or now - job.written_at >= STATUS_EVERY_S:
+            job.written_at = now
+            try:
+                write_json_atomic(os.path.join(job.spec.output_dir, "status.json"),
+                                  {**job.snapshot(), "updated_at": now})
+            except OSError as e:  # a full disk must not kill the job's bookkeeping
+                print(f"engine: job {job.id}: cannot write status.json: {e}", file=sys.stderr)
+
+    def _report(self, job: Job, **fields: Any) -> None:
+        with self.cond:
+            phase_changed = "phase" in fields and fields["phase"] != job.phase
+            for k, v in fields.items():
+                setattr(job, k, v)
+            self._changed(job, force_write=phase_changed)
+
+    def _work(self) -> None:
+        while True:
+            with self.cond:
+                self.cond.wait_for(lambda: bool(self.queue))
+                job = self.queue.popleft()
+                job.state = "running"
+                self._changed(job, force_write=True)
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        run = KINDS[job.kind][1]
+        try:
+            result = run(job.spec, self.device, lambda **f: self._report(job, **f), lambda: job.cancel_requested)
+            write_json_atomic(os.path.join(job.spec.output_dir, "result.json"), result)
+        except Cancelled:
+            final: dict[str, Any] = {"state": "cancelled", "eta_seconds": None}
+        except (DataError, ValueError, OSError) as e:
+            final = {"state": "failed", "eta_seconds": None, "error": str(e) if isinstance(e, DataError)
+                     else f"{type(e).__name__}: {e}"}
+        except Exception as e:  # a bug fails this job, never the worker
+            traceback.print_exc()
+            final = {"state": "failed", "eta_seconds": None, "error": f"internal error: {type(e).__name__}: {e}"}
+        else:
+            final = {"state": "succeeded", "progress": 1.0, "phase": None, "eta_seconds": 0.0, "result": result}
+        finally:
+            if job.kind == "train_reward" and self.device.type == "cuda":
+                torch.cuda.empty_cache()
+        with self.cond:
+            for k, v in final.items():
+                setattr(job, k, v)
+            self._changed(job, force_write=True)
+
+
+_attach_lock = threading.Lock()
+
+
+def job_manager(runtime) -> JobManager:
+    """The runtime's job manager, created on first use."""
+    with _attach_lock:
+        if getattr(runtime, "jobs", None) is None:
+            runtime.jobs = JobManager(runtime.device)
+        return runtime.jobs
