@@ -54,7 +54,7 @@ def parse_sse(text: str) -> list[Any]:
     """SSE body -> list of JSON events, with the final `[DONE]` kept as the string "[DONE]"."""
     events = []
     for block in text.split("\n\n"):
-        if not block.strip():
+        if not block.strip() or block.startswith(":"):  # a comment: the jobs stream's heartbeat
             continue
         assert block.startswith("data: "), block
         payload = block[len("data: "):]

@@ -8,6 +8,7 @@ Run with ENGINE_UPDATE_FIXTURES=1 to rewrite the recorded responses after a deli
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import json
 import os
@@ -22,10 +23,26 @@ PATHS = sorted(glob.glob(os.path.join(FIXTURES, "*.json")))
 
 
 @pytest.fixture(scope="module")
-def live(model_dir, reward_dir):
+def live(model_dir, reward_dir, tmp_path_factory):
     server = LiveServer(model_dir, reward_dir)
+    data_dir = str(tmp_path_factory.mktemp("data"))
+    server.runtime.settings = dataclasses.replace(server.runtime.settings, data_dir=data_dir)
+    server.placeholders = {"${MODEL_DIR}": model_dir, "${DATA_DIR}": data_dir, "${FIXTURES}": FIXTURES}
     yield server
     server.close()
+
+
+def expand(value, placeholders):
+    """Fixtures that need files (jobs) name them as ${MODEL_DIR}, ${DATA_DIR}, ${FIXTURES}."""
+    if isinstance(value, str):
+        for key, path in placeholders.items():
+            value = value.replace(key, path)
+        return value
+    if isinstance(value, list):
+        return [expand(v, placeholders) for v in value]
+    if isinstance(value, dict):
+        return {k: expand(v, placeholders) for k, v in value.items()}
+    return value
 
 
 def shape_mismatch(live, recorded, where="$"):
@@ -81,8 +98,10 @@ def test_fixture_matches_the_live_service(live, path):
     if not fx["reward_model"]:
         live.runtime.reward = None
     try:
+        for step in fx.get("setup", []):  # requests whose answers do not matter (e.g. train a model first)
+            live.request(step["method"], step["path"], expand(step.get("request"), live.placeholders))
         raw = fx["raw_body"].encode() if "raw_body" in fx else None
-        status, body = live.request(fx["method"], fx["path"], fx.get("request"), raw=raw,
+        status, body = live.request(fx["method"], fx["path"], expand(fx.get("request"), live.placeholders), raw=raw,
                                     token=None if not fx["auth"] else "test-token")
     finally:
         live.runtime.reward = saved
