@@ -25,6 +25,7 @@ export function JobsPanel({ canManage }: { canManage: boolean }) {
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.jobs.list.queryKey() });
   const [error, setError] = useState<string | null>(null);
   const [selectedRounds, setSelectedRounds] = useState<string[]>([]);
+  const [axes, setAxes] = useState<("helpfulness" | "safety")[]>(["helpfulness", "safety"]);
   const start = useMutation(trpc.jobs.trainRewardModels.mutationOptions({ onSuccess: refresh }));
   const cancel = useMutation(
     trpc.jobs.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setError(e.message) }),
@@ -38,6 +39,7 @@ export function JobsPanel({ canManage }: { canManage: boolean }) {
     const f = new FormData(event.currentTarget);
     const parsed = ZTrainRewardConfig.safeParse({
       roundIds: selectedRounds,
+      axes,
       margins: f.get("margins"),
       epochs: Number(f.get("epochs")),
       learningRate: Number(f.get("learningRate")),
@@ -92,6 +94,25 @@ export function JobsPanel({ canManage }: { canManage: boolean }) {
                     }
                   />
                   Round {r.number} ({r.annotations} annotations)
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <fieldset className="text-sm">
+            <legend className="font-medium">Reward models</legend>
+            <div className="mt-1 flex gap-4">
+              {(["helpfulness", "safety"] as const).map((axis) => (
+                <label key={axis} className="flex items-center gap-1.5 capitalize">
+                  <input
+                    type="checkbox"
+                    checked={axes.includes(axis)}
+                    onChange={(e) =>
+                      setAxes((a) =>
+                        e.target.checked ? [...a, axis] : a.filter((x) => x !== axis),
+                      )
+                    }
+                  />
+                  {axis}
                 </label>
               ))}
             </div>
