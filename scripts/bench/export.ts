@@ -1,0 +1,177 @@
+// Benchmark: exporting comparisons as NDJSON from PostgreSQL through the real route handler.
+//
+//   node_modules/.bin/tsx --conditions=react-server scripts/bench/export.ts [-- --comparisons 1000000]
+//
+// It creates a fresh database on the PostgreSQL server (TEST_POSTGRES_URL, default
+// postgresql://postgres@127.0.0.1:5432/postgres), applies the migrations, seeds synthetic rows in
+// bulk with INSERT … SELECT generate_series (10 % of comparisons carry a second, overlap label, 20 %
+// of labels are reviewed), then calls the GET handler of app/api/v1/comparisons/route.ts in this
+// process with a real API key — the same code `next start` runs, minus Next's HTTP layer — and
+// reads the streamed body to the end, counting rows and bytes and sampling the RSS every 100 ms.
+// The database is dropped afterwards, also on failure.
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { applyMigrations } from "@/lib/db/migrate";
+import { adminQuery, urlWithDatabase } from "@/lib/db/schema-engine";
+import { optionalVar } from "@/lib/env";
+
+const { values } = parseArgs({
+  options: {
+    comparisons: { type: "string", default: "1000000" },
+    format: { type: "string", default: "native" },
+  },
+});
+const N = Number(values.comparisons);
+if (!Number.isInteger(N) || N < 1) {
+  console.error("--comparisons must be a positive integer");
+  process.exit(2);
+}
+const baseUrl = optionalVar("TEST_POSTGRES_URL") ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const dbName = `pairwise_bench_export_${randomBytes(4).toString("hex")}`;
+const url = urlWithDatabase(baseUrl, dbName);
+
+const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+
+async function seed(client: pg.Client) {
+  const q = (sql: string) => client.query(sql);
+  await q(`INSERT INTO "user" (id, name, email, role, "updatedAt")
+    SELECT 'u' || g, 'annotator ' || g, 'a' || g || '@bench.test', 'annotator', now()
+    FROM generate_series(1, 50) g`);
+  await q(`INSERT INTO "user" (id, name, email, role, "updatedAt")
+    VALUES ('admin', 'admin', 'admin@bench.test', 'admin', now())`);
+  await q(`INSERT INTO round (id, number, name, status, config, "updatedAt")
+    VALUES ('r1', 1, 'r1', 'collecting', '{}', now()), ('r2', 2, 'r2', 'collecting', '{}', now())`);
+  await q(`INSERT INTO model_version (id, name, kind, "artifactPath")
+    VALUES ('m1', 'policy-v1', 'policy', 'models/m1'), ('m2', 'policy-v2', 'policy', 'models/m2')`);
+  await q(`INSERT INTO prompt (id, text, source) VALUES ('p1', 'seed prompt', 'seed')`);
+  // Realistic sizes: a two-message context and ~300-character responses.
+  await q(`INSERT INTO comparison (id, "roundId", "promptId", "turnIndex", axis, context,
+      "responseA", "responseB", "modelAId", "modelBId", "samplingA", "samplingB", swapped, status,
+      "annotationsWanted", "createdAt")
+    SELECT 'c' || g, CASE WHEN g % 2 = 0 THEN 'r1' ELSE 'r2' END, 'p1', 0,
+      (CASE WHEN g % 3 = 0 THEN 'safety' ELSE 'helpfulness' END)::"Axis",
+      json_build_object('role', 'user', 'content', 'What is ' || g || ' plus ' || (g * 7 % 1000) || '? Answer briefly and explain.')::jsonb
+        || '[{"role":"assistant","content":"Sure, ask me anything."}]'::jsonb,
+      repeat('The answer is ' || g || '. ', 18), repeat('I think it is ' || (g + 1) || '. ', 18),
+      'm1', 'm2',
+      '{"model":"latest","temperature":0.7,"topP":0.95,"maxTokens":96,"seed":1}',
+      '{"model":"previous","temperature":1,"topP":0.95,"maxTokens":96,"seed":2}',
+      g % 2 = 0, 'complete', CASE WHEN g % 10 = 0 THEN 2 ELSE 1 END,
+      timestamp '2026-01-01' + g * interval '10 ms'
+    FROM generate_series(1, ${N}) g`);
+  await q(`INSERT INTO assignment (id, "comparisonId", "annotatorId", status, source, "assignedAt",
+      "leaseExpiresAt", "finishedAt")
+    SELECT 's' || g, 'c' || g, 'u' || (g % 50 + 1), 'submitted', 'own',
+      timestamp '2026-01-01' + g * interval '10 ms', timestamp '2026-01-02', timestamp '2026-01-02'
+    FROM generate_series(1, ${N}) g`);
+  await q(`INSERT INTO assignment (id, "comparisonId", "annotatorId", status, source, "assignedAt",
+      "leaseExpiresAt", "finishedAt")
+    SELECT 'o' || g, 'c' || g, 'u' || ((g + 7) % 50 + 1), 'submitted', 'overlap',
+      timestamp '2026-01-01' + g * interval '10 ms', timestamp '2026-01-02', timestamp '2026-01-02'
+    FROM generate_series(10, ${N}, 10) g`);
+  await q(`INSERT INTO annotation (id, "assignmentId", "comparisonId", "annotatorId", choice, degree,
+      "safetyLabel", flags, "timeSpentMs", "idempotencyKey", "createdAt")
+    SELECT 'a' || s.id, s.id, s."comparisonId", s."annotatorId",
+      (CASE WHEN (hashtext(s.id) & 1) = 0 THEN 'A' ELSE 'B' END)::"Choice",
+      (ARRAY['significantly_better','better','slightly_better','negligibly_better'])[1 + (hashtext(s.id) >> 1 & 3)]::"Degree",
+      CASE WHEN c.axis = 'safety' THEN 'both_safe'::"SafetyLabel" END, '{}', 5000 + (hashtext(s.id) & 4095),
+      s.id, s."assignedAt" + CASE WHEN s.source = 'overlap' THEN interval '1 hour' ELSE interval '1 s' END
+    FROM assignment s JOIN comparison c ON c.id = s."comparisonId"`);
+  await q(`INSERT INTO review (id, "annotationId", "reviewerId", decision, "createdAt")
+    SELECT 'v' || a.id, a.id, 'admin',
+      (CASE WHEN hashtext(a.id) % 7 = 0 THEN 'rejected' ELSE 'approved' END)::"ReviewDecision",
+      a."createdAt" + interval '1 day'
+    FROM annotation a WHERE hashtext(a.id) % 5 = 0`);
+  await q(`VACUUM ANALYZE`);
+  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM annotation`);
+  return rows[0]!.n;
+}
+
+async function main() {
+  console.log(
+    `database ${dbName}: creating, migrating, seeding ${N.toLocaleString()} comparisons …`,
+  );
+  await adminQuery(baseUrl, `CREATE DATABASE "${dbName}"`);
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await applyMigrations(url);
+    await client.connect();
+    const t0 = performance.now();
+    const labels = await seed(client);
+    const seedS = (performance.now() - t0) / 1000;
+    console.log(`seeded ${labels.toLocaleString()} labels in ${seedS.toFixed(1)} s`);
+
+    process.env.DATABASE_URL = url;
+    process.env.BETTER_AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
+    const { createApiKey } = await import("@/lib/server/api-keys/keys");
+    const { GET } = await import("@/app/api/v1/comparisons/route");
+    const { closeExportDb } = await import("@/lib/server/export/query");
+    const key = await createApiKey("admin", { name: "bench", scopes: ["comparisons:read"] });
+
+    const rssStart = process.memoryUsage().rss;
+    let peak = rssStart;
+    const samples: number[] = [];
+    const timer = setInterval(() => {
+      const rss = process.memoryUsage().rss;
+      peak = Math.max(peak, rss);
+      samples.push(rss);
+    }, 100);
+    const start = performance.now();
+    const res = await GET(
+      new Request(`http://127.0.0.1/api/v1/comparisons?format=${values.format}`, {
+        headers: { authorization: `Bearer ${key.secret}` },
+      }),
+    );
+    if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+    let bytes = 0;
+    let rows = 0;
+    let firstByteMs = 0;
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!firstByteMs) firstByteMs = performance.now() - start;
+      bytes += value.length;
+      for (let i = 0; i < value.length; i++) if (value[i] === 10) rows++;
+    }
+    const wall = (performance.now() - start) / 1000;
+    clearInterval(timer);
+    await closeExportDb();
+
+    // RSS over the run in tenths: flat memory means the later tenths are no higher than the first.
+    const tenths = Array.from({ length: 10 }, (_, i) => {
+      const part = samples.slice(
+        Math.floor((i * samples.length) / 10),
+        Math.floor(((i + 1) * samples.length) / 10),
+      );
+      return part.length ? Math.max(...part) : NaN;
+    });
+    if (rows !== labels) throw new Error(`exported ${rows} rows, expected ${labels}`);
+    console.log();
+    console.log(
+      `| comparisons | labels (rows) | format | seed s | export wall s | rows/s | MiB/s | first byte ms | RSS start MiB | RSS peak MiB |`,
+    );
+    console.log(`|---|---|---|---|---|---|---|---|---|---|`);
+    console.log(
+      `| ${N.toLocaleString("en")} | ${rows.toLocaleString("en")} | ${values.format} | ${seedS.toFixed(0)} | ${wall.toFixed(1)} | ${Math.round(rows / wall).toLocaleString("en")} | ${(bytes / 2 ** 20 / wall).toFixed(1)} | ${firstByteMs.toFixed(0)} | ${mib(rssStart)} | ${mib(peak)} |`,
+    );
+    console.log();
+    console.log(`RSS peak per tenth of the run (MiB): ${tenths.map((b) => mib(b)).join(", ")}`);
+    console.log(`output: ${(bytes / 2 ** 20).toFixed(0)} MiB`);
+  } finally {
+    await client.end().catch(() => {});
+    // BENCH_KEEP=1 keeps the database for EXPLAIN ANALYZE.
+    if (!optionalVar("BENCH_KEEP"))
+      await adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    console.log(`dropped ${dbName}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
