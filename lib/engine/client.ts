@@ -7,6 +7,11 @@ import type { z } from "zod";
 import {
   ZChatCompletion,
   ZChatCompletionChunk,
+  ZCombinedRewardRequest,
+  ZCombinedRewardResponse,
+  ZCreateJobRequest,
+  ZEngineJobId,
+  ZJobSnapshot,
   ZChatCompletionRequest,
   ZCompletion,
   ZCompletionChunk,
@@ -19,6 +24,10 @@ import {
   type TChatCompletion,
   type TChatCompletionChunk,
   type TChatCompletionRequest,
+  type TCombinedRewardRequest,
+  type TCombinedRewardResponse,
+  type TCreateJobRequest,
+  type TJobSnapshot,
   type TCompletion,
   type TCompletionChunk,
   type TCompletionRequest,
@@ -138,6 +147,50 @@ export class EngineClient {
   async rewards(req: TRewardRequest, opts?: TRequestOptions): Promise<TRewardResponse> {
     const body = check(ZRewardRequest, req, "invalid rewards request");
     return this.json("POST", "/v1/rewards", body, ZRewardResponse, opts);
+  }
+
+  /** R_c per input from a helpfulness and a safety reward model (engine/reward/score.py). */
+  async combinedRewards(req: TCombinedRewardRequest, opts?: TRequestOptions): Promise<TCombinedRewardResponse> {
+    const body = check(ZCombinedRewardRequest, req, "invalid combined rewards request");
+    return this.json("POST", "/v1/rewards/combined", body, ZCombinedRewardResponse, opts);
+  }
+
+  // -- jobs: the engine keeps them in memory; after a restart an id answers 404 job_not_found ----
+
+  /** Submit a job (202), or get the snapshot of the job the engine already has under this id (200). */
+  async createJob(req: TCreateJobRequest, opts?: TRequestOptions): Promise<TJobSnapshot> {
+    const body = check(ZCreateJobRequest, req, "invalid job");
+    return this.json("POST", "/v1/jobs", body, ZJobSnapshot, opts);
+  }
+
+  async getJob(id: string, opts?: TRequestOptions): Promise<TJobSnapshot> {
+    return this.json("GET", `/v1/jobs/${jobId(id)}`, undefined, ZJobSnapshot, opts);
+  }
+
+  /** Ask the job to stop; a running job ends "cancelled" at its next step. Returns the snapshot now. */
+  async cancelJob(id: string, opts?: TRequestOptions): Promise<TJobSnapshot> {
+    return this.json("POST", `/v1/jobs/${jobId(id)}/cancel`, {}, ZJobSnapshot, opts);
+  }
+
+  /** Snapshots as the job changes, ending after a terminal one (heartbeat comments are skipped). */
+  async *jobEvents(id: string, opts?: TRequestOptions): AsyncGenerator<TJobSnapshot> {
+    const path = `/v1/jobs/${jobId(id)}/events`;
+    const res = await this.send("GET", path, undefined, opts);
+    if (!res.body) throw new EngineProtocolError(`engine GET ${path} sent no stream body`);
+    let terminal = false;
+    for await (const data of sseData(res.body)) {
+      let value: unknown;
+      try {
+        value = JSON.parse(data);
+      } catch {
+        throw new EngineProtocolError(`engine GET ${path} streamed an event that is not JSON: ${data.slice(0, 200)}`);
+      }
+      const snap = check(ZJobSnapshot, value, `engine GET ${path} streamed a snapshot outside the contract`);
+      terminal = snap.state === "succeeded" || snap.state === "failed" || snap.state === "cancelled";
+      yield snap;
+      if (terminal) return;
+    }
+    throw new EngineProtocolError(`engine GET ${path} stream ended before a terminal state`);
   }
 
   /** Stream a chat completion, handing each text delta to `onDelta(choiceIndex, text)`. */
@@ -272,6 +325,37 @@ export class EngineClient {
       await reader.cancel().catch(() => undefined);
     }
     if (!done) throw new EngineProtocolError(`engine POST ${path} stream ended without [DONE]`);
+  }
+}
+
+function jobId(id: string): string {
+  return check(ZEngineJobId, id, "invalid job id");
+}
+
+/** The `data:` payloads of a server-sent event stream; comment lines (heartbeats) are skipped. */
+async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for (;;) {
+      const read = await reader.read();
+      if (read.done) return;
+      buffer += decoder.decode(read.value, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const event = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const data = event
+          .split("\n")
+          .filter((line) => line.startsWith("data:"))
+          .map((line) => line.slice(5).trimStart())
+          .join("\n");
+        if (data) yield data;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
   }
 }
 

@@ -13,7 +13,11 @@ import {
   ZCompletion,
   ZCompletionChunk,
   ZCompletionRequest,
+  ZCombinedRewardRequest,
+  ZCombinedRewardResponse,
+  ZCreateJobRequest,
   ZEngineErrorBody,
+  ZJobSnapshot,
   ZEngineFixture,
   ZHealth,
   ZModelList,
@@ -41,22 +45,51 @@ const ROUTES: Record<string, { request?: z.ZodType; response: z.ZodType; chunk?:
   "POST /v1/rewards": { request: ZRewardRequest, response: ZRewardResponse },
   "GET /v1/models": { response: ZModelList },
   "GET /healthz": { response: ZHealth },
+  "POST /v1/rewards/combined": { request: ZCombinedRewardRequest, response: ZCombinedRewardResponse },
+  "POST /v1/jobs": { request: ZCreateJobRequest, response: ZJobSnapshot },
+  "GET /v1/jobs/:id": { response: ZJobSnapshot },
+  "POST /v1/jobs/:id/cancel": { response: ZJobSnapshot },
 };
 
+/** `GET /v1/jobs/abc/cancel` -> `GET /v1/jobs/:id/cancel`: job ids are path parameters. */
+function routeKey(method: string, path: string): string {
+  return `${method} ${path.replace(/^\/v1\/jobs\/[A-Za-z0-9_-]+/, "/v1/jobs/:id")}`;
+}
+
 /** Requests the engine refuses for their shape (the zod schemas refuse them too, client-side). */
-const SHAPE_ERRORS = new Set(["error-invalid-param", "error-bad-messages"]);
+const SHAPE_ERRORS = new Set(["error-invalid-param", "error-bad-messages", "error-job-invalid-spec"]);
 
 describe("engine protocol fixtures", () => {
   it("cover every route and the error classes", () => {
     const names = fixtures.map(([name]) => name);
     for (const want of ["chat-completion", "chat-completion-stream", "completion", "models", "healthz", "rewards",
       "error-unauthorized", "error-invalid-param", "error-invalid-json", "error-unknown-model",
-      "error-context-length", "error-no-reward-model"])
+      "error-context-length", "error-no-reward-model", "job-create", "job-get", "job-cancel", "error-job-not-found",
+      "error-job-invalid-spec", "rewards-trained", "rewards-combined", "chat-completion-clamp"])
       expect(names).toContain(want);
   });
 
+  it("describe a finished reward-training job with its Table 8 and loss curve", () => {
+    const fx = fixtures.find(([name]) => name === "job-get")?.[1];
+    const snap = ZJobSnapshot.parse(fx?.response);
+    expect(snap.state).toBe("succeeded");
+    expect(snap.result?.table8.helpfulness?.average.n).toBeGreaterThan(0);
+    expect(snap.metrics.loss_curve?.length).toBe(snap.metrics.step);
+  });
+
+  it("refuses job requests the engine would refuse", () => {
+    const ok = ZCreateJobRequest.parse(fixtures.find(([name]) => name === "job-create")?.[1].request);
+    expect(ZCreateJobRequest.safeParse({ ...ok, id: "a/b" }).success).toBe(false);
+    expect(ZCreateJobRequest.safeParse({ ...ok, kind: "ppo" }).success).toBe(false);
+    expect(ZCreateJobRequest.safeParse({ ...ok, spec: { ...ok.spec, epochs: 0 } }).success).toBe(false);
+    expect(ZCreateJobRequest.safeParse({ ...ok, spec: { ...ok.spec, margins: [1, 2, 3] } }).success).toBe(false);
+    const combined = { helpfulness_model: "h", safety_model: "s", inputs: [{ messages: [{ role: "user", content: "a" }], response: "b" }] };
+    expect(ZCombinedRewardRequest.safeParse({ ...combined, is_safety: [true] }).success).toBe(true);
+    expect(ZCombinedRewardRequest.safeParse({ ...combined, is_safety: [] }).success).toBe(false);
+  });
+
   it.each(fixtures)("%s parses with the shared schemas", (name, fx) => {
-    const route = ROUTES[`${fx.method} ${fx.path}`];
+    const route = ROUTES[routeKey(fx.method, fx.path)];
     expect(route, `no schema for ${fx.method} ${fx.path}`).toBeDefined();
     if (!route) return;
     if (fx.request != null && route.request) {
@@ -67,7 +100,7 @@ describe("engine protocol fixtures", () => {
       exact(ZEngineErrorBody, fx.response);
       return;
     }
-    expect(fx.status).toBe(200);
+    expect([200, 202]).toContain(fx.status); // 202: a job was accepted
     const streaming = typeof fx.request === "object" && fx.request !== null && "stream" in fx.request && fx.request.stream === true;
     if (!streaming) {
       exact(route.response, fx.response);

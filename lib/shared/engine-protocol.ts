@@ -58,6 +58,8 @@ const ZSampling = z.object({
   seed: z.number().int().optional(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(MAX_STOP)]).optional(),
   stream: z.boolean().optional(),
+  /** Pairwise extension: cut `max_tokens` to the room left in the context instead of answering 400. */
+  clamp_max_tokens: z.boolean().optional(),
 });
 
 // -- chat completions ---------------------------------------------------------------------------
@@ -188,6 +190,137 @@ export const ZRewardResponse = z.object({
 });
 export type TRewardResponse = z.infer<typeof ZRewardResponse>;
 
+/** `POST /v1/rewards/combined`: R_c from a helpfulness and a safety model (ids or directories). */
+export const ZCombinedRewardRequest = z
+  .object({
+    helpfulness_model: z.string().min(1),
+    safety_model: z.string().min(1),
+    inputs: ZRewardRequest.shape.inputs,
+    /** Per input: is the prompt a safety prompt (tagged so)? Then R_c is the safety reward. */
+    is_safety: z.array(z.boolean()),
+  })
+  .refine((r) => r.is_safety.length === r.inputs.length, {
+    message: "is_safety needs one flag per input",
+    path: ["is_safety"],
+  });
+export type TCombinedRewardRequest = z.infer<typeof ZCombinedRewardRequest>;
+
+export const ZCombinedRewardResponse = z.object({
+  object: z.literal("list"),
+  helpfulness_model: z.string(),
+  safety_model: z.string(),
+  data: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      /** R_c in [0, 1]: σ(safety) if is_safety or σ(safety) < 0.15, else σ(helpfulness). */
+      reward: z.number().min(0).max(1),
+      source: z.enum(["helpfulness", "safety"]),
+      /** Raw (unsquashed) rewards of the two models. */
+      helpfulness: z.number(),
+      safety: z.number(),
+    }),
+  ),
+});
+export type TCombinedRewardResponse = z.infer<typeof ZCombinedRewardResponse>;
+
+// -- jobs -------------------------------------------------------------------------------------------
+
+export const ENGINE_JOB_STATES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export const ZEngineJobState = z.enum(ENGINE_JOB_STATES);
+export type TEngineJobState = z.infer<typeof ZEngineJobState>;
+
+export const ZDegree = z.enum(["significantly_better", "better", "slightly_better", "negligibly_better"]);
+export const ZRewardAxis = z.enum(["helpfulness", "safety"]);
+
+/** The platform's job id: the engine keys jobs by it (POST is idempotent by id). */
+export const ZEngineJobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const ZTrainRewardSpec = z.object({
+  /** A policy model directory (Hugging Face layout) whose trunk initialises the reward model. */
+  base_model: z.string().min(1),
+  /** The job's folder: the model, training.json, status.json and result.json go here. */
+  output_dir: z.string().min(1),
+  /** JSONL, one pair a line: {prompt_id, context, chosen, rejected, degree, axis}. */
+  train_file: z.string().min(1),
+  test_files: z.object({ helpfulness: z.string().min(1).optional(), safety: z.string().min(1).optional() }).optional(),
+  axis: ZRewardAxis,
+  /** m(degree) for significantly / better / slightly / negligibly better. */
+  margins: z.tuple([z.number(), z.number(), z.number(), z.number()]).refine((m) => m.every((x) => x >= 0 && x <= 10)),
+  epochs: z.number().int().min(1).max(100),
+  learning_rate: z.number().gt(0).max(1),
+  batch_size: z.number().int().min(1).max(4096),
+  grad_accum: z.number().int().min(1).max(1024).optional(),
+  warmup_ratio: z.number().min(0).max(1).optional(),
+  min_warmup_steps: z.number().int().min(0).optional(),
+  final_lr_ratio: z.number().min(0).max(1).optional(),
+  seed: z.number().int().min(0),
+  max_seq_len: z.number().int().min(8).optional(),
+});
+export type TTrainRewardSpec = z.infer<typeof ZTrainRewardSpec>;
+
+export const ZCreateJobRequest = z.discriminatedUnion("kind", [
+  z.object({ id: ZEngineJobId, kind: z.literal("train_reward"), spec: ZTrainRewardSpec }),
+]);
+export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
+
+export const ZAccuracyCell = z.object({ accuracy: z.number().min(0).max(1).nullable(), n: z.number().int().nonnegative() });
+
+/** One row of the paper's Table 8: accuracy by degree and on average, for one test set. */
+export const ZTable8Row = z.object({
+  significantly_better: ZAccuracyCell,
+  better: ZAccuracyCell,
+  slightly_better: ZAccuracyCell,
+  negligibly_better: ZAccuracyCell,
+  average: ZAccuracyCell,
+});
+export type TTable8Row = z.infer<typeof ZTable8Row>;
+
+export const ZTrainRewardResult = z.object({
+  model_dir: z.string(),
+  table8: z.object({ helpfulness: ZTable8Row.optional(), safety: ZTable8Row.optional() }),
+  train_pairs: z.number().int().nonnegative(),
+  steps: z.number().int().nonnegative(),
+  seconds: z.number().nonnegative(),
+  pairs_per_second: z.number().nonnegative(),
+  tokens_per_second: z.number().nonnegative(),
+});
+export type TTrainRewardResult = z.infer<typeof ZTrainRewardResult>;
+
+/** The latest training metrics; all optional (empty while queued). */
+export const ZJobMetrics = z
+  .object({
+    step: z.number().int().nonnegative(),
+    total_steps: z.number().int().nonnegative(),
+    epoch: z.number().int().nonnegative(),
+    loss: z.number(),
+    lr: z.number(),
+    /** Share of training pairs ordered correctly so far (before each step's update). */
+    accuracy: z.number().min(0).max(1),
+    train_pairs: z.number().int().nonnegative(),
+    truncated_sequences: z.number().int().nonnegative(),
+    /** [optimizer step, loss], evenly downsampled to at most 200 points. */
+    loss_curve: z.array(z.tuple([z.number(), z.number()])).max(200),
+  })
+  .partial();
+export type TJobMetrics = z.infer<typeof ZJobMetrics>;
+
+export const ZJobSnapshot = z.object({
+  id: ZEngineJobId,
+  kind: z.literal("train_reward"),
+  state: ZEngineJobState,
+  progress: z.number().min(0).max(1),
+  /** tokenizing | training | evaluating | saving while running; null otherwise. */
+  phase: z.string().nullable(),
+  eta_seconds: z.number().nullable(),
+  metrics: ZJobMetrics,
+  /** Why the job failed, for a person. */
+  error: z.string().nullable(),
+  result: ZTrainRewardResult.nullable(),
+});
+export type TJobSnapshot = z.infer<typeof ZJobSnapshot>;
+/** The same snapshot under the name the worker uses. */
+export type TEngineJob = TJobSnapshot;
+
 // -- models and health ----------------------------------------------------------------------------
 
 export const ZModelKind = z.enum(["policy", "reward"]);
@@ -253,6 +386,8 @@ export const ZEngineFixture = z.object({
   path: z.string(),
   request: z.unknown().nullable().optional(),
   raw_body: z.string().optional(),
+  /** Requests the replay sends first (e.g. train a model); ${MODEL_DIR}, ${DATA_DIR}, ${FIXTURES} are filled in. */
+  setup: z.array(z.object({ method: z.enum(["GET", "POST"]), path: z.string(), request: z.unknown().optional() })).optional(),
   auth: z.boolean(),
   reward_model: z.boolean(),
   status: z.number().int(),

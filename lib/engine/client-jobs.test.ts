@@ -1,0 +1,97 @@
+// The jobs and combined-reward methods of the engine client, against a scripted fetch: request
+// shapes, the SSE reader (heartbeat comments, a stream cut before the end), and errors.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+import { describe, expect, it } from "vitest";
+
+import { type TJobSnapshot } from "@/lib/shared/engine-protocol";
+
+import { EngineError, EngineProtocolError, createEngineClient } from "./client";
+
+const FIXTURES = path.join(process.cwd(), "engine", "protocol", "fixtures");
+const fixture = (name: string) => JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), "utf8"));
+const DONE: TJobSnapshot = fixture("job-get").response;
+const CREATE = fixture("job-create");
+
+type Call = { url: string; method: string; body: unknown };
+
+function scripted(respond: (call: Call) => Response) {
+  const calls: Call[] = [];
+  const fetchImpl = (async (url: string, init: RequestInit) => {
+    const call = { url, method: init.method ?? "GET", body: init.body ? JSON.parse(String(init.body)) : undefined };
+    calls.push(call);
+    return respond(call);
+  }) as unknown as typeof fetch;
+  return { calls, client: createEngineClient({ baseUrl: "http://engine/", token: "t", fetch: fetchImpl }) };
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+function sse(parts: string[]): Response {
+  const enc = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (const p of parts) c.enqueue(enc.encode(p));
+      c.close();
+    },
+  });
+  return new Response(stream, { status: 200, headers: { "content-type": "text/event-stream" } });
+}
+
+const running: TJobSnapshot = { ...DONE, state: "running", progress: 0.5, phase: "training", eta_seconds: 3, result: null };
+
+describe("engine client: jobs", () => {
+  it("creates, reads and cancels jobs on the documented routes", async () => {
+    const { calls, client } = scripted((call) => json(call.url.endsWith("/v1/jobs") ? 202 : 200, call.url.endsWith("/v1/jobs") ? CREATE.response : DONE));
+    expect((await client.createJob(CREATE.request)).state).toBe("queued");
+    expect((await client.getJob("fixture-get")).result?.steps).toBe(DONE.result?.steps);
+    await client.cancelJob("fixture-get");
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      "POST http://engine/v1/jobs",
+      "GET http://engine/v1/jobs/fixture-get",
+      "POST http://engine/v1/jobs/fixture-get/cancel",
+    ]);
+    expect(calls[0]?.body).toEqual(CREATE.request);
+  });
+
+  it("refuses a bad job before sending it", async () => {
+    const { calls, client } = scripted(() => json(200, DONE));
+    await expect(client.createJob({ ...CREATE.request, spec: { ...CREATE.request.spec, axis: "honesty" } })).rejects.toBeInstanceOf(EngineProtocolError);
+    await expect(client.getJob("../etc")).rejects.toBeInstanceOf(EngineProtocolError);
+    expect(calls).toHaveLength(0);
+  });
+
+  it("reports an unknown job as an EngineError with code job_not_found", async () => {
+    const { client } = scripted(() => json(404, fixture("error-job-not-found").response));
+    const err = await client.getJob("no-such-job").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).code).toBe("job_not_found");
+  });
+
+  it("streams snapshots, skipping heartbeats, until a terminal one", async () => {
+    const body = [`data: ${JSON.stringify(running)}\n\n`, ": heartbeat\n\n", `data: ${JSON.stringify(DONE).slice(0, 20)}`,
+      `${JSON.stringify(DONE).slice(20)}\n\n`];
+    const { client } = scripted(() => sse(body));
+    const seen: TJobSnapshot[] = [];
+    for await (const snap of client.jobEvents("fixture-get")) seen.push(snap);
+    expect(seen.map((s) => s.state)).toEqual(["running", "succeeded"]);
+  });
+
+  it("fails when the stream ends before a terminal state (the engine died)", async () => {
+    const { client } = scripted(() => sse([`data: ${JSON.stringify(running)}\n\n`]));
+    const consume = async () => {
+      for await (const _ of client.jobEvents("fixture-get")) void _;
+    };
+    await expect(consume()).rejects.toThrow(/before a terminal state/);
+  });
+
+  it("scores the combined reward", async () => {
+    const fx = fixture("rewards-combined");
+    const { calls, client } = scripted(() => json(200, fx.response));
+    const res = await client.combinedRewards(fx.request);
+    expect(res.data.map((d) => d.source)).toEqual(["helpfulness", "safety"]);
+    expect(calls[0]?.url).toBe("http://engine/v1/rewards/combined");
+  });
+});
