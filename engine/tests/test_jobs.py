@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import pytest
 
+from engine import jobs_http
 from engine.jobs import STATES, TERMINAL
 
 from .http_util import TOKEN, LiveServer
@@ -104,6 +105,28 @@ def test_cancel_a_running_and_a_queued_job(live, model_dir, long_files, tmp_path
     assert read_status(str(tmp_path / "a"))["state"] == "cancelled"
     assert not os.path.exists(tmp_path / "a" / "result.json")
     assert live.request("GET", "/v1/jobs/rm-next")[1]["state"] == "cancelled"
+
+
+def test_a_quiet_stream_sends_heartbeats_and_ends_when_the_job_does(live, model_dir, long_files, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setattr(jobs_http, "HEARTBEAT_S", 0.05)
+    live.post("/v1/jobs", job_body("rm-busy", model_dir, tmp_path / "a", long_files, epochs=50, batch_size=2))
+    live.post("/v1/jobs", job_body("rm-waiting", model_dir, tmp_path / "b", long_files))
+    conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
+    conn.request("GET", "/v1/jobs/rm-waiting/events", headers={"Authorization": f"Bearer {TOKEN}"})
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.getheader("Content-Type") == "text/event-stream"
+    first = json.loads(resp.readline().decode()[len("data: "):])
+    assert first["state"] == "queued"
+    resp.readline()
+    beats = [resp.readline() for _ in range(4)]
+    assert b": heartbeat\n" in beats  # nothing changes while it waits its turn
+    live.post("/v1/jobs/rm-waiting/cancel", None)
+    rest = resp.read().decode()  # the server closes the stream after the terminal snapshot
+    conn.close()
+    assert json.loads(rest.strip().split("data: ")[-1])["state"] == "cancelled"
+    live.post("/v1/jobs/rm-busy/cancel", None)
+    assert wait_state(live, "rm-busy", TERMINAL)["state"] == "cancelled"
 
 
 def test_a_job_with_a_bad_dataset_fails_with_a_reason(live, model_dir, files, tmp_path):
