@@ -128,7 +128,13 @@ async function main() {
       env.DATABASE_URL = db.ready[1];
     }
     await runToEnd("migrate", bin("tsx"), ["scripts/migrate.ts", "deploy"], env);
-    const seedLines = await runToEnd("seed", bin("tsx"), ["--conditions=react-server", "scripts/seed.ts"], env, () => {});
+    const seedLines = await runToEnd(
+      "seed",
+      bin("tsx"),
+      ["--conditions=react-server", "scripts/seed.ts"],
+      env,
+      () => {},
+    );
     const accounts = seedLines.filter((l) => l.startsWith("account:"));
 
     if (withEngine) {
@@ -143,11 +149,11 @@ async function main() {
       watch(engine);
     }
 
-    if (existsSync(path.join(root, "scripts/worker.ts"))) {
+    {
       const worker = await startService({
         name: "worker",
         command: bin("tsx"),
-        args: ["scripts/worker.ts"],
+        args: ["--conditions=react-server", "scripts/worker.ts"],
         env,
         readyPattern: /worker ready/,
         timeoutMs: 60_000,

@@ -153,6 +153,8 @@ async function samplePair(
         temperature: v.temperature,
         top_p: v.topP,
         max_tokens: v.maxTokens,
+        // Late turns of a long dialogue get what room the context has left instead of a 400.
+        clamp_max_tokens: true,
         seed: seeds[r.side],
       },
       (index, text) => {

@@ -250,7 +250,7 @@ export function JobsPanel({ canManage }: { canManage: boolean }) {
                     {metrics.data.loss.toFixed(4)}
                   </p>
                 )}
-                {metrics.success && metrics.data.loss_curve && j.state === "running" && (
+                {metrics.success && metrics.data.loss_curve && (
                   <LossCurve points={metrics.data.loss_curve} />
                 )}
               </li>

@@ -1,0 +1,65 @@
+// Journey: comparisons are labelled through the HTTP API, an admin starts reward-model training,
+// watches the job's progress, and reads the Table 8 view when it finishes.
+import { expect, test } from "@playwright/test";
+import { generatePair, platformClient, signIn } from "../scripts/bench/http-client";
+import { signIn as signInPage } from "./fixtures/auth";
+import { E2E } from "./fixtures/env";
+
+test("an admin trains a reward model, watches the progress, and sees Table 8", async ({ page }) => {
+  test.setTimeout(240_000);
+  // 16 helpfulness comparisons labelled by the annotator, through the same API as the browser.
+  const cookie = await signIn(
+    E2E.baseURL,
+    E2E.annotator.email,
+    E2E.annotator.password,
+    "127.0.2.1",
+  );
+  const api = platformClient(E2E.baseURL, cookie);
+  const degrees = [
+    "significantly_better",
+    "better",
+    "slightly_better",
+    "negligibly_better",
+  ] as const;
+  for (let i = 0; i < 16; i++) {
+    const item = await api.annotation.start.mutate({
+      axis: "helpfulness",
+      source: { kind: "write", prompt: { text: `What is ${i} + ${i + 2}?`, adversarial: false } },
+    });
+    await generatePair(E2E.baseURL, cookie, item.comparisonId);
+    await api.annotation.submit.mutate({
+      assignmentId: item.assignmentId,
+      idempotencyKey: `e2e-jobs-${i}-${Date.now()}`,
+      chosenSide: i % 2 ? "left" : "right",
+      degree: degrees[i % 4]!,
+      flags: [],
+      timeSpentMs: 2000,
+    });
+    await api.annotation.finish.mutate({ dialogueId: item.dialogueId! });
+  }
+
+  await signInPage(page, E2E.admin.email, E2E.admin.password);
+  await page.getByRole("link", { name: "Jobs" }).click();
+  await expect(page.getByRole("heading", { name: "Jobs and reward models" })).toBeVisible();
+  const form = page.getByRole("form", { name: "Train reward models" });
+  await form.getByLabel("Safety").uncheck();
+  await form.getByLabel("Held-out share").fill("0.3");
+  await form.getByLabel("Learning rate").fill("1e-3");
+  await form.getByRole("button", { name: "Start training" }).click();
+
+  const job = page.getByTestId("job-row").first();
+  await expect(job.getByTestId("job-state")).toHaveText(/queued|running/);
+  // The bar moves while the engine trains.
+  await expect
+    .poll(async () => Number(await job.getByRole("progressbar").getAttribute("aria-valuenow")), {
+      timeout: 180_000,
+    })
+    .toBeGreaterThan(0);
+  await expect(job.getByTestId("job-state")).toHaveText("succeeded", { timeout: 180_000 });
+  const table = page.getByTestId("table8");
+  await expect(table).toBeVisible();
+  await expect(table).toContainText("reward-helpfulness-v1");
+  await expect(job.getByTestId("loss-curve")).toBeVisible();
+  await expect(table).toContainText("Significantly better");
+  await page.screenshot({ path: "test-results/jobs-table8.png", fullPage: true });
+});

@@ -1,0 +1,31 @@
+// The worker process: runs jobs from the database one at a time (lib/worker/runner.ts). Started by
+// the start command; several may run, on one machine or many. SIGTERM stops it at once: a job it
+// held goes back to the queue when its lease runs out (≤ 30 s), exactly as after a crash.
+import os from "node:os";
+import { env } from "@/lib/env";
+import { trainReward } from "@/lib/worker/handlers/train-reward";
+import { runWorker } from "@/lib/worker/runner";
+
+const workerId = `${os.hostname()}-${process.pid}`;
+const stop = new AbortController();
+process.on("SIGINT", () => process.exit(0));
+process.on("SIGTERM", () => process.exit(0));
+
+try {
+  env();
+} catch (error) {
+  console.error(`worker: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+console.log(`worker ready (${workerId})`);
+runWorker({
+  workerId,
+  handlers: { train_reward: trainReward },
+  signal: stop.signal,
+  log: (line) => console.log(line),
+}).catch((error: unknown) => {
+  console.error(
+    `worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exit(1);
+});
