@@ -106,7 +106,10 @@ class JobManager:
         if kind not in KINDS:
             raise ApiError(400, f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
         spec = KINDS[kind][0](body.get("spec"))
-        os.makedirs(spec.output_dir, exist_ok=True)
+        try:
+            os.makedirs(spec.output_dir, exist_ok=True)
+        except OSError as e:
+            raise ApiError(400, f"'spec.output_dir' cannot be created: {e}", "spec.output_dir") from None
         with self.cond:
             if job_id in self.jobs:  # lost a race with the same id
                 return False, self.jobs[job_id].snapshot()
