@@ -1,9 +1,12 @@
-// The jobs and combined-reward methods of the engine client, against a scripted fetch: request
-// shapes, the SSE reader (heartbeat comments, a stream cut before the end), and errors.
-import { readFileSync } from "node:fs";
+// The jobs and combined-reward methods of the engine client: against a scripted fetch (request
+// shapes, the SSE reader with heartbeat comments and a stream cut before the end, errors), then
+// one reward model trained end to end on the real engine.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type TJobSnapshot } from "@/lib/shared/engine-protocol";
 
@@ -94,4 +97,87 @@ describe("engine client: jobs", () => {
     expect(res.data.map((d) => d.source)).toEqual(["helpfulness", "safety"]);
     expect(calls[0]?.url).toBe("http://engine/v1/rewards/combined");
   });
+});
+
+// -- against the real engine: a tiny reward model trained through the jobs API --------------------
+
+const PYTHON = "/usr/bin/python3";
+const HAVE_ENGINE = existsSync(PYTHON) && (() => {
+  try {
+    execFileSync(PYTHON, ["-c", "import torch, sentencepiece"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!HAVE_ENGINE)("engine client: a train_reward job on the real engine", () => {
+  let proc: ChildProcess | null = null;
+  let dir = "";
+  let model = "";
+  let client: ReturnType<typeof createEngineClient>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "pairwise-engine-jobs-"));
+    const script = "import sys; from engine.runtime import ensure_random_model; print(ensure_random_model(sys.argv[1]))";
+    model = execFileSync(PYTHON, ["-c", script, dir], { cwd: process.cwd(), encoding: "utf8" }).trim();
+    const child = spawn(PYTHON, ["-m", "engine", "serve"], {
+      cwd: process.cwd(),
+      env: { ...process.env, ENGINE_TOKEN: "jobs-token", ENGINE_PORT: "0", ENGINE_MODEL: model, ENGINE_DEVICE: "cpu", PAIRWISE_DATA_DIR: dir },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    proc = child;
+    const baseUrl = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error("engine did not start in 90 s")), 90_000);
+      child.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /engine listening on (http:\/\/\S+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`engine exited with ${code}`)));
+    });
+    client = createEngineClient({ baseUrl, token: "jobs-token", timeoutMs: 120_000 });
+  }, 120_000);
+
+  afterAll(() => {
+    proc?.kill("SIGTERM");
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("trains, streams progress to the end, and scores with the result by directory", async () => {
+    const pairs = path.join(FIXTURES, "pairs");
+    const req = {
+      id: "vitest-rm",
+      kind: "train_reward" as const,
+      spec: {
+        base_model: model,
+        output_dir: path.join(dir, "jobs", "vitest-rm"),
+        train_file: path.join(pairs, "train.jsonl"),
+        test_files: { safety: path.join(pairs, "test.jsonl") },
+        axis: "safety" as const,
+        margins: [3, 2, 1, 0] as [number, number, number, number],
+        epochs: 2,
+        learning_rate: 1e-3,
+        batch_size: 4,
+        seed: 1,
+      },
+    };
+    const first = await client.createJob(req);
+    expect(["queued", "running"]).toContain(first.state);
+    expect((await client.createJob(req)).id).toBe("vitest-rm"); // idempotent by id
+    const states: string[] = [];
+    for await (const snap of client.jobEvents("vitest-rm")) states.push(snap.state);
+    expect(states.at(-1)).toBe("succeeded");
+    const done = await client.getJob("vitest-rm");
+    expect(done.result?.steps).toBe(8);
+    expect(done.result?.table8.safety?.average.n).toBe(8);
+    const scored = await client.rewards({ model: "jobs/vitest-rm", inputs: [{ messages: [{ role: "user", content: "Hi" }], response: "Hello!" }] });
+    expect(scored.data).toHaveLength(1);
+    const err = await client.getJob("not-here").catch((e: unknown) => e);
+    expect((err as EngineError).code).toBe("job_not_found");
+  }, 120_000);
 });
