@@ -192,7 +192,7 @@ export const ZNativeRow = z
     responses: z.object({ A: ZExportResponse, B: ZExportResponse }),
     displayedOrder: z
       .enum(["AB", "BA"])
-      .meta({ description: "Which variant was shown on the left first" }),
+      .meta({ description: "AB: variant A was shown on the left; BA: B was" }),
     choice: z.enum(["A", "B"]),
     degree: ZDegree,
     margin: z.number(),

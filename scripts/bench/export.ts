@@ -117,6 +117,7 @@ async function main() {
       peak = Math.max(peak, rss);
       samples.push(rss);
     }, 100);
+    const cpu0 = process.cpuUsage();
     const start = performance.now();
     const res = await GET(
       new Request(`http://127.0.0.1/api/v1/comparisons?format=${values.format}`, {
@@ -133,9 +134,11 @@ async function main() {
       if (done) break;
       if (!firstByteMs) firstByteMs = performance.now() - start;
       bytes += value.length;
-      for (let i = 0; i < value.length; i++) if (value[i] === 10) rows++;
+      for (let i = value.indexOf(10); i !== -1; i = value.indexOf(10, i + 1)) rows++;
     }
     const wall = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const nodeCpuS = (cpu.user + cpu.system) / 1e6;
     clearInterval(timer);
     await closeExportDb();
 
@@ -150,11 +153,11 @@ async function main() {
     if (rows !== labels) throw new Error(`exported ${rows} rows, expected ${labels}`);
     console.log();
     console.log(
-      `| comparisons | labels (rows) | format | seed s | export wall s | rows/s | MiB/s | first byte ms | RSS start MiB | RSS peak MiB |`,
+      `| comparisons | labels (rows) | format | seed s | export wall s | rows/s | MiB/s | first byte ms | RSS start MiB | RSS peak MiB | Node CPU s |`,
     );
-    console.log(`|---|---|---|---|---|---|---|---|---|---|`);
+    console.log(`|---|---|---|---|---|---|---|---|---|---|---|`);
     console.log(
-      `| ${N.toLocaleString("en")} | ${rows.toLocaleString("en")} | ${values.format} | ${seedS.toFixed(0)} | ${wall.toFixed(1)} | ${Math.round(rows / wall).toLocaleString("en")} | ${(bytes / 2 ** 20 / wall).toFixed(1)} | ${firstByteMs.toFixed(0)} | ${mib(rssStart)} | ${mib(peak)} |`,
+      `| ${N.toLocaleString("en")} | ${rows.toLocaleString("en")} | ${values.format} | ${seedS.toFixed(0)} | ${wall.toFixed(1)} | ${Math.round(rows / wall).toLocaleString("en")} | ${(bytes / 2 ** 20 / wall).toFixed(1)} | ${firstByteMs.toFixed(0)} | ${mib(rssStart)} | ${mib(peak)} | ${nodeCpuS.toFixed(1)} |`,
     );
     console.log();
     console.log(`RSS peak per tenth of the run (MiB): ${tenths.map((b) => mib(b)).join(", ")}`);

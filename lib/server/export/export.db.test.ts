@@ -301,4 +301,21 @@ describe("pagination", () => {
     expect(await ids(new Date(fresh.getTime() + 1000))).not.toContain(id);
     expect(await ids(new Date(fresh.getTime() + stream.SETTLE_MS + 1))).toContain(id);
   });
+
+  it("gold items list every label too, though they were not drawn for overlap", async () => {
+    const ids = await addLabel(db.prisma, w, {
+      round: 2,
+      gold: true,
+      votes: [
+        [w.users.ann1, "A", "better"],
+        [w.users.ann2, "B", "better"],
+      ],
+      at: new Date("2026-06-30T00:00:00Z"),
+    });
+    const gold = (await native({ round: "2" })).filter((r) => ids.includes(r.id));
+    expect(gold.map((r) => [r.source, r.votes?.length, r.agreement])).toEqual([
+      ["own", 2, 0.5],
+      ["gold", 2, 0.5],
+    ]);
+  });
 });

@@ -113,7 +113,10 @@ export async function fetchExportBatch(
   const where = whereClause(filter, after, until, params);
   params.push(limit);
   // Votes go through assignment(comparisonId, annotatorId), the index that exists, rather than
-  // annotation.comparisonId, which has none.
+  // annotation.comparisonId, which has none, and only for comparisons that can have several
+  // labels (overlap: annotationsWanted > 1; gold items); for the rest n = 0 stands for "only
+  // this label". The latest review is the one with the newest createdAt, as in the review page,
+  // so the (annotationId, createdAt) index answers it without a sort.
   const text = `SELECT a.id, a."createdAt", a."annotatorId", a.choice::text AS choice, a.degree::text AS degree,
       a."safetyLabel"::text AS "safetyLabel", a."chosenUnsafeOtherSafe", a.flags, a.note,
       a."timeSpentMs", s.source::text AS source,
@@ -130,7 +133,7 @@ export async function fetchExportBatch(
     LEFT JOIN model_version mb ON mb.id = c."modelBId"
     LEFT JOIN LATERAL (
       SELECT x.decision FROM review x WHERE x."annotationId" = a.id
-      ORDER BY x."createdAt" DESC, x.id DESC LIMIT 1
+      ORDER BY x."createdAt" DESC LIMIT 1
     ) rv ON true
     LEFT JOIN LATERAL (
       SELECT count(*)::int AS n,
@@ -141,6 +144,8 @@ export async function fetchExportBatch(
           'createdAt', o."createdAt") ORDER BY o."createdAt", o.id) END AS votes
       FROM assignment os JOIN annotation o ON o."assignmentId" = os.id
       WHERE os."comparisonId" = a."comparisonId"
+        AND (c."annotationsWanted" > 1 OR s.source <> 'own'
+          OR EXISTS (SELECT 1 FROM gold_item g WHERE g."comparisonId" = c.id))
     ) v ON true
     WHERE ${where}
     ORDER BY a."createdAt", a.id

@@ -17,6 +17,8 @@ export type TLabelSpec = {
   at: Date;
   review?: ("approved" | "rejected")[];
   chosenUnsafeOtherSafe?: boolean;
+  /** A gold item: later voters came through gold assignments, annotationsWanted stays 1. */
+  gold?: boolean;
 };
 
 export type TExportWorld = {
@@ -95,7 +97,7 @@ export async function addLabel(
       samplingB: { model: "previous", temperature: 1, topP: 0.95, maxTokens: 96, seed: n + 1 },
       swapped: spec.swapped ?? false,
       status: "complete",
-      annotationsWanted: spec.votes.length,
+      annotationsWanted: spec.gold ? 1 : spec.votes.length,
       createdAt: spec.at,
     },
   });
@@ -107,7 +109,7 @@ export async function addLabel(
         comparisonId: c.id,
         annotatorId: user,
         status: "submitted",
-        source: i === 0 ? "own" : "overlap",
+        source: i === 0 ? "own" : spec.gold ? "gold" : "overlap",
         leaseExpiresAt: at,
         finishedAt: at,
         assignedAt: at,
@@ -131,6 +133,10 @@ export async function addLabel(
     });
     ids.push(a.id);
   }
+  if (spec.gold)
+    await db.goldItem.create({
+      data: { comparisonId: c.id, expectedChoice: "A", createdById: w.users.admin },
+    });
   for (const [i, decision] of (spec.review ?? []).entries()) {
     await db.review.create({
       data: {
