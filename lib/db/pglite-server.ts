@@ -10,6 +10,7 @@ import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { ProtocolAwareQueue } from "./pglite-queue";
 
 export const DEFAULT_PGLITE_PORT = 54329;
 
@@ -137,6 +138,8 @@ export async function startPgliteServer(options: TPgliteServerOptions): Promise<
       host: "127.0.0.1",
       maxConnections: options.maxConnections ?? 100,
     });
+    // Replace the library's message queue (see pglite-queue.ts for why) before any client connects.
+    (server as unknown as { queryQueue: ProtocolAwareQueue }).queryQueue = new ProtocolAwareQueue(db);
     await server.start().catch((e: NodeJS.ErrnoException) => {
       throw e.code === "EADDRINUSE"
         ? new PgliteServerError(`port ${port} on 127.0.0.1 is already in use`)
