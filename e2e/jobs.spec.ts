@@ -61,5 +61,6 @@ test("an admin trains a reward model, watches the progress, and sees Table 8", a
   await expect(table).toContainText("reward-helpfulness-v1");
   await expect(job.getByTestId("loss-curve")).toBeVisible();
   await expect(table).toContainText("Significantly better");
+  await expect(page.getByTestId("table8-chart")).toBeVisible();
   await page.screenshot({ path: "test-results/jobs-table8.png", fullPage: true });
 });

@@ -1,6 +1,7 @@
 // The paper's Table 8: reward-model accuracy by degree of preference, per model × test set.
 import { DEGREES, DEGREE_LABELS } from "@/lib/shared/protocol";
 import { ZTable8, type TTable8 } from "@/lib/shared/reward-metrics";
+import { Table8Chart } from "./table8-chart";
 
 export type TTable8Row = { model: string; table8: TTable8 };
 
@@ -19,47 +20,50 @@ export function Table8({ rows }: { rows: { model: string; metrics: unknown }[] }
     );
   }
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="w-full text-right text-sm" data-testid="table8">
-        <caption className="px-3 pt-3 text-left text-sm text-slate-600">
-          Accuracy (%) on held-out comparisons by degree of preference, as in the Llama 2
-          paper&apos;s Table 8.
-        </caption>
-        <thead className="bg-slate-50 text-slate-600">
-          <tr>
-            <th className="px-3 py-2 text-left font-medium">Reward model</th>
-            <th className="px-3 py-2 text-left font-medium">Test set</th>
-            {DEGREES.map((d) => (
-              <th key={d} className="px-3 py-2 font-medium">
-                {DEGREE_LABELS[d]}
-              </th>
-            ))}
-            <th className="px-3 py-2 font-medium">Avg</th>
-          </tr>
-        </thead>
-        <tbody>
-          {parsed.flatMap((r) =>
-            (["helpfulness", "safety"] as const).flatMap((set) => {
-              const cells = r.table8[set];
-              if (!cells) return [];
-              return [
-                <tr key={`${r.model}-${set}`} className="border-t border-slate-100">
-                  <td className="px-3 py-2 text-left">{r.model}</td>
-                  <td className="px-3 py-2 text-left">{set}</td>
-                  {DEGREES.map((d) => (
-                    <td key={d} className="px-3 py-2" title={`n = ${cells[d]?.n ?? 0}`}>
-                      {pct(cells[d]?.accuracy)}
+    <>
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <table className="w-full text-right text-sm" data-testid="table8">
+          <caption className="px-3 pt-3 text-left text-sm text-slate-600">
+            Accuracy (%) on held-out comparisons by degree of preference, as in the Llama 2
+            paper&apos;s Table 8.
+          </caption>
+          <thead className="bg-slate-50 text-slate-600">
+            <tr>
+              <th className="px-3 py-2 text-left font-medium">Reward model</th>
+              <th className="px-3 py-2 text-left font-medium">Test set</th>
+              {DEGREES.map((d) => (
+                <th key={d} className="px-3 py-2 font-medium">
+                  {DEGREE_LABELS[d]}
+                </th>
+              ))}
+              <th className="px-3 py-2 font-medium">Avg</th>
+            </tr>
+          </thead>
+          <tbody>
+            {parsed.flatMap((r) =>
+              (["helpfulness", "safety"] as const).flatMap((set) => {
+                const cells = r.table8[set];
+                if (!cells) return [];
+                return [
+                  <tr key={`${r.model}-${set}`} className="border-t border-slate-100">
+                    <td className="px-3 py-2 text-left">{r.model}</td>
+                    <td className="px-3 py-2 text-left">{set}</td>
+                    {DEGREES.map((d) => (
+                      <td key={d} className="px-3 py-2" title={`n = ${cells[d]?.n ?? 0}`}>
+                        {pct(cells[d]?.accuracy)}
+                      </td>
+                    ))}
+                    <td className="px-3 py-2 font-medium" title={`n = ${cells.average?.n ?? 0}`}>
+                      {pct(cells.average?.accuracy)}
                     </td>
-                  ))}
-                  <td className="px-3 py-2 font-medium" title={`n = ${cells.average?.n ?? 0}`}>
-                    {pct(cells.average?.accuracy)}
-                  </td>
-                </tr>,
-              ];
-            }),
-          )}
-        </tbody>
-      </table>
-    </div>
+                  </tr>,
+                ];
+              }),
+            )}
+          </tbody>
+        </table>
+      </div>
+      <Table8Chart rows={parsed} />
+    </>
   );
 }
