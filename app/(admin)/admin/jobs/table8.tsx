@@ -3,8 +3,6 @@ import { DEGREES, DEGREE_LABELS } from "@/lib/shared/protocol";
 import { ZTable8, type TTable8 } from "@/lib/shared/reward-metrics";
 import { Table8Chart } from "./table8-chart";
 
-export type TTable8Row = { model: string; table8: TTable8 };
-
 const pct = (x: number | undefined) => (x === undefined ? "—" : `${(x * 100).toFixed(1)}`);
 
 export function Table8({ rows }: { rows: { model: string; metrics: unknown }[] }) {
