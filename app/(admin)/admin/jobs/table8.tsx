@@ -1,6 +1,6 @@
 // The paper's Table 8: reward-model accuracy by degree of preference, per model × test set.
 import { DEGREES, DEGREE_LABELS } from "@/lib/shared/protocol";
-import { ZTable8, type TTable8 } from "@/lib/shared/reward-metrics";
+import { ZTable8 } from "@/lib/shared/reward-metrics";
 import { Table8Chart } from "./table8-chart";
 
 const pct = (x: number | undefined) => (x === undefined ? "—" : `${(x * 100).toFixed(1)}`);
