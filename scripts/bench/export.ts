@@ -165,9 +165,12 @@ async function main() {
   } finally {
     await client.end().catch(() => {});
     // BENCH_KEEP=1 keeps the database for EXPLAIN ANALYZE.
-    if (!optionalVar("BENCH_KEEP"))
+    if (optionalVar("BENCH_KEEP")) {
+      console.log(`kept ${dbName} (drop it when done)`);
+    } else {
       await adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    console.log(`dropped ${dbName}`);
+      console.log(`dropped ${dbName}`);
+    }
   }
 }
 
