@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-# OpenMP threads that spin while waiting make a shared 2-core machine up to 5x slower for
-# models this small (measured: 4.7 s vs 0.8 s per training step under load); must be set
-# before torch is imported.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# OMP_WAIT_POLICY=PASSIVE is set by engine/__init__.py before torch loads: with spinning OpenMP
+# threads a training step here took 4.7 s instead of 0.8 s on the shared 2-core VM.
 
 
 def main(argv: list[str] | None = None) -> int:

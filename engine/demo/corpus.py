@@ -80,8 +80,11 @@ def wrong_key(family: Family, check: str, key: Any, fields: dict, rng: random.Ra
 
 
 def verbose(text: str, rng: random.Random) -> str:
-    sep = "\n" if "\n" in text else ""
-    return rng.choice(PREFIXES).rstrip(" " if sep else "") + sep + text + sep + rng.choice(SUFFIXES).lstrip()
+    """Filler around the answer; a multi-line answer keeps its lines, with the filler on its own."""
+    prefix, suffix = rng.choice(PREFIXES), rng.choice(SUFFIXES)
+    if "\n" in text:
+        return f"{prefix.strip()}\n{text}\n{suffix.strip()}"
+    return prefix + text + suffix
 
 
 def demonstrate(prompt: DemoPrompt, rng: random.Random, imp: Imperfections) -> tuple[str, str]:

@@ -51,6 +51,29 @@ def test_demonstrations_are_seeded_and_skip_the_heldout_prompts(demos):
     assert not any(d[0].content in heldout for d in dialogues)
 
 
+def test_verbose_and_wrong_demonstrations_score_as_intended():
+    dialogues, _ = demonstrations(CorpusConfig(seed=5, n_demos=3000, imperfections=Imperfections(wrong=0.3, verbose=0.5)))
+    seen = {"verbose": 0, "wrong": 0}
+    for d in dialogues:
+        prompt = d[:-1]
+        reference = oracle.reference(prompt)
+        reply = d[-1].content
+        parsed = oracle.parse(prompt)
+        if parsed.family.group != "helpful" or reply == reference:
+            continue
+        s = oracle.score(prompt, reply)
+        if reference in reply:  # verbose: the canonical answer, intact, inside filler
+            seen["verbose"] += 1
+            assert s.correct and s.concise < 1.0, (reply, s)
+            # Filler on the same line breaks only the bare formats: a list alone, a word in capitals.
+            assert s.format_ok == (parsed.task.check not in ("upper", "list")), (reply, s)
+            assert re.search(r"[.!?]( |\n)" + re.escape(reference) + r"(\n| )[A-Z]", reply), reply
+        elif s.verdict != "refusal":
+            seen["wrong"] += 1
+            assert not s.correct, (prompt, reply)
+    assert seen["verbose"] > 500 and seen["wrong"] > 300
+
+
 def test_filler_never_changes_what_the_oracle_extracts():
     filler = " ".join(PREFIXES + SUFFIXES)
     assert not re.search(r"\d|\b[A-Z]{2,}\b", filler)
