@@ -1,7 +1,8 @@
 import "server-only";
 // Exports as byte streams. The database is read in keyset batches (query.ts) only when the
-// consumer pulls, so a slow client holds one batch in memory, not the result: memory stays flat
-// whatever the size. A page (`limit`) is read the same way and ends with a cursor for the next.
+// consumer pulls (one batch read ahead), so a slow client costs two batches of memory, not the
+// result: memory stays flat whatever the size. A page (`limit`) is read the same way and is
+// followed by the cursor of its last row.
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer";
 import type { TExportQuery, TNativeRow } from "@/lib/shared/export";
@@ -107,8 +108,9 @@ export function formatLine(row: TExportDbRow, format: TNdjsonFormat, o: TFormatO
 }
 
 /**
- * NDJSON, one row per line, pulled batch by batch. `onEnd` gets the cursor after the last row
- * (or null when the result was exhausted) once the stream is done.
+ * NDJSON, one row per line, pulled batch by batch: a batch is read only when the client has taken
+ * the previous one. A failure mid-stream ends the body early; clients resume from the last
+ * complete line's cursor (native format).
  */
 export function ndjsonStream(
   db: TExportDb,
