@@ -2,6 +2,7 @@
 // schema per output format. The OpenAPI document (/api/v1/openapi.json) is generated from these,
 // and the tests validate every row the API writes against them.
 import { z } from "zod";
+import { MARGIN_PRESETS } from "./jobs";
 import { ZAxis, ZDegree, ZMessages, ZSafetyLabel } from "./protocol";
 
 // ───────────────────────────── API keys ─────────────────────────────
@@ -28,11 +29,8 @@ export const ZRevokeApiKey = z.object({ id: z.string().min(1).max(64) });
  * The margin m(degree) of the reward-model loss −log σ(r_chosen − r_rejected − m(degree)), for
  * significantly / better / slightly / negligibly better (Llama 2, Table 28).
  */
-export const EXPORT_MARGIN_TABLES = {
-  none: [0, 0, 0, 0],
-  small: [1, 2 / 3, 1 / 3, 0],
-  large: [3, 2, 1, 0],
-} as const;
+/** The same presets the reward-model trainer uses (lib/shared/jobs.ts). */
+export const EXPORT_MARGIN_TABLES = MARGIN_PRESETS;
 export const ZMarginTable = z.enum(["none", "small", "large"]);
 export type TMarginTable = z.infer<typeof ZMarginTable>;
 
