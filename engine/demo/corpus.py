@@ -111,8 +111,8 @@ def demonstrate(prompt: DemoPrompt, rng: random.Random, imp: Imperfections) -> t
 
 
 def demonstrations(cfg: CorpusConfig, exclude: frozenset = frozenset()) -> tuple[list[list[Message]], dict]:
-    """SFT dialogues (ending with an assistant turn) and counts by kind. Dialogues whose first
-    user turn is in `exclude` (the held-out set) are skipped."""
+    """SFT dialogues (ending with an assistant turn) and counts by kind. A dialogue whose first
+    user turn is in `exclude` (the held-out set) is redrawn from the same family."""
     rng = random.Random(cfg.seed)
     names, weights = zip(*cfg.groups)
     by_group = {g: [f for f in FAMILIES.values() if f.group == g] for g in names}
@@ -122,9 +122,9 @@ def demonstrations(cfg: CorpusConfig, exclude: frozenset = frozenset()) -> tuple
         fam = rng.choice(by_group[rng.choices(names, weights=weights)[0]])
         turns = 2 if fam.followups and rng.random() < cfg.multi_turn else 1
         prompt = make_prompt(fam, rng, turns)
-        if prompt.messages[0].content in exclude:
+        while prompt.messages[0].content in exclude:  # redraw in the family: the mix stays as configured
             stats["skipped_heldout"] += 1
-            continue
+            prompt = make_prompt(fam, rng, turns)
         reply, kind = demonstrate(prompt, rng, cfg.imperfections)
         dialogues.append(list(prompt.messages) + [Message("assistant", reply)])
         stats[kind] = stats.get(kind, 0) + 1
