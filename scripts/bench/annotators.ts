@@ -21,14 +21,19 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "40" },
     seconds: { type: "string", default: "60" },
     port: { type: "string", default: "3200" },
+    /** Mean pause between items, as a person reads and decides (0 = saturation test). */
+    "think-ms": { type: "string", default: "2000" },
   },
 });
 const N = Number(values.annotators);
 const PAIRS = Number(values.pairs);
 const SECONDS = Number(values.seconds);
 const PORT = Number(values.port);
-if (![N, PAIRS, SECONDS, PORT].every((x) => Number.isInteger(x) && x > 0)) {
-  console.error("--annotators, --pairs, --seconds and --port must be positive integers");
+const THINK_MS = Number(values["think-ms"]);
+if (![N, PAIRS, SECONDS, PORT].every((x) => Number.isInteger(x) && x > 0) || !(THINK_MS >= 0)) {
+  console.error(
+    "--annotators, --pairs, --seconds and --port must be positive integers, --think-ms ≥ 0",
+  );
   process.exit(2);
 }
 
@@ -67,7 +72,8 @@ async function main() {
   try {
     const adminClient = platformClient(base, await signIn(base, admin.email, admin.password));
     const users = [];
-    for (let i = 0; i < N; i++) {
+    // Annotators 0…N-1 are measured; annotator N samples the pairs.
+    for (let i = 0; i <= N; i++) {
       const email = `bench-${i}@bench.test`;
       await adminClient.users.create.mutate({
         name: `Bench ${i}`,
@@ -80,22 +86,23 @@ async function main() {
     const cookies = await Promise.all(
       users.map((email, i) => signIn(base, email, "bench-password-1", `127.0.1.${i + 1}`)),
     );
-    const clients = cookies.map((c) => platformClient(base, c));
+    const sampler = platformClient(base, cookies[N]!);
+    const clients = cookies.slice(0, N).map((c) => platformClient(base, c));
 
-    // Real pairs from the engine, sampled by the first annotator (who then skips each, so the
-    // item returns to the pool unlabelled).
+    // Real pairs from the engine, sampled by the sampler (who then skips each, so the item
+    // returns to the pool unlabelled).
     console.log(`sampling ${PAIRS} pairs through the engine …`);
     const t0 = performance.now();
     for (let i = 0; i < PAIRS; i++) {
-      const item = await clients[0]!.annotation.start.mutate({
+      const item = await sampler.annotation.start.mutate({
         axis: i % 2 ? "safety" : "helpfulness",
         source: {
           kind: "write",
           prompt: { text: `Benchmark prompt ${i}: what is ${i} + ${i * 3}?`, adversarial: false },
         },
       });
-      await generatePair(base, cookies[0]!, item.comparisonId);
-      await clients[0]!.annotation.skip.mutate({
+      await generatePair(base, cookies[N]!, item.comparisonId);
+      await sampler.annotation.skip.mutate({
         assignmentId: item.assignmentId,
         reason: "other",
       });
@@ -112,11 +119,16 @@ async function main() {
     await Promise.all(
       clients.map(async (client, i) => {
         let k = 0;
+        // People do not all click at the same millisecond: stagger the first request.
+        if (THINK_MS > 0) await new Promise((r) => setTimeout(r, THINK_MS * Math.random()));
         while (Date.now() < deadline) {
           let t = performance.now();
           const item = await client.annotation.next.mutate();
           nextMs.push(performance.now() - t);
           if (!item) break; // labelled everything
+          // Reading and deciding: uniform in [0.5, 1.5] × the mean.
+          if (THINK_MS > 0)
+            await new Promise((r) => setTimeout(r, THINK_MS * (0.5 + Math.random())));
           t = performance.now();
           try {
             await client.annotation.submit.mutate({
@@ -140,7 +152,7 @@ async function main() {
     console.log(
       [
         "",
-        `${N} concurrent annotators, embedded PGlite, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"})`,
+        `${N} concurrent annotators, think time ${THINK_MS} ms, embedded PGlite, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg()[0]!.toFixed(1)}`,
         `pairs sampled through the engine: ${PAIRS} in ${sampleSeconds.toFixed(1)} s`,
         "",
         "| request    |      n |  p50 ms |  p95 ms |  p99 ms |  max ms |",
@@ -148,7 +160,8 @@ async function main() {
         row("next item", nextMs),
         row("submit", submitMs),
         "",
-        `submits ok: ${submitMs.length}, failed: ${errors}, annotations stored: ${stored}`,
+        `submits ok: ${submitMs.length}, failed: ${errors}, annotations stored: ${stored}, ` +
+          `throughput ${((nextMs.length + submitMs.length) / SECONDS).toFixed(1)} requests/s`,
       ].join("\n"),
     );
     if (stored !== submitMs.length) {
