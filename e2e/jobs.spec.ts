@@ -45,6 +45,7 @@ test("an admin trains a reward model, watches the progress, and sees Table 8", a
   await form.getByLabel("Safety").uncheck();
   await form.getByLabel("Held-out share").fill("0.3");
   await form.getByLabel("Learning rate").fill("1e-3");
+  await form.getByLabel("Batch (pairs)").fill("4");
   await form.getByRole("button", { name: "Start training" }).click();
 
   const job = page.getByTestId("job-row").first();

@@ -134,7 +134,12 @@ export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.In
       },
     });
     trained[axis] = { modelVersionId: model.id, ...result };
-    await ctx.report({ progress: share(1), phase: `${axis} reward model saved` });
+    // The final snapshot's metrics (the whole loss curve) stay on the job for the jobs page.
+    await ctx.report({
+      progress: share(1),
+      phase: `${axis} reward model saved`,
+      metrics: { axis, ...(snap.metrics ?? {}) } as Prisma.InputJsonValue,
+    });
   }
   return { datasets: ds.counts, models: trained } as Prisma.InputJsonValue;
 }
