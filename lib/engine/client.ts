@@ -286,43 +286,21 @@ export class EngineClient {
   ): AsyncGenerator<T> {
     const res = await this.send("POST", path, body, opts);
     if (!res.body) throw new EngineProtocolError(`engine POST ${path} sent no stream body`);
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
     let done = false;
-    try {
-      while (!done) {
-        const read = await reader.read();
-        if (read.done) break;
-        buffer += decoder.decode(read.value, { stream: true });
-        // Server-sent events are separated by a blank line; each of ours is one `data:` line.
-        let cut: number;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          const event = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = event
-            .split("\n")
-            .filter((line) => line.startsWith("data:"))
-            .map((line) => line.slice(5).trimStart())
-            .join("\n");
-          if (!data) continue;
-          if (data === "[DONE]") {
-            done = true;
-            break;
-          }
-          let value: unknown;
-          try {
-            value = JSON.parse(data);
-          } catch {
-            throw new EngineProtocolError(`engine POST ${path} streamed an event that is not JSON: ${data.slice(0, 200)}`);
-          }
-          const chunk = check(schema, value, `engine POST ${path} streamed a chunk outside the contract`);
-          if (chunk.error) throw new EngineError(`engine stream failed: ${chunk.error.message}`, 500, chunk.error.type, null, null);
-          yield chunk;
-        }
+    for await (const data of sseData(res.body)) {
+      if (data === "[DONE]") {
+        done = true;
+        break;
       }
-    } finally {
-      await reader.cancel().catch(() => undefined);
+      let value: unknown;
+      try {
+        value = JSON.parse(data);
+      } catch {
+        throw new EngineProtocolError(`engine POST ${path} streamed an event that is not JSON: ${data.slice(0, 200)}`);
+      }
+      const chunk = check(schema, value, `engine POST ${path} streamed a chunk outside the contract`);
+      if (chunk.error) throw new EngineError(`engine stream failed: ${chunk.error.message}`, 500, chunk.error.type, null, null);
+      yield chunk;
     }
     if (!done) throw new EngineProtocolError(`engine POST ${path} stream ended without [DONE]`);
   }
