@@ -9,6 +9,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   const user = await requirePageUser("reviewer");
   const links = [
     { href: "/admin", label: "Overview" },
+    { href: "/admin/rounds", label: "Rounds" },
     { href: "/admin/review", label: "Review" },
     { href: "/admin/jobs", label: "Jobs" },
     { href: "/annotate", label: "Workspace" },

@@ -11,6 +11,8 @@ export async function listRounds() {
         number: true,
         name: true,
         status: true,
+        config: true,
+        publishedAt: true,
         createdAt: true,
         _count: { select: { comparisons: true } },
       },

@@ -1,0 +1,131 @@
+import "server-only";
+// A round's lifecycle (prisma/schema.prisma, RoundStatus):
+//   draft → collecting → training_rewards → rlhf → evaluating → published; any but published → cancelled.
+// Each move checks its precondition and refuses with a message; who and when is in the audit log
+// (admin procedures write it) and publishedAt.
+import { prisma } from "@/lib/db";
+import type { RoundStatus } from "@/lib/generated/prisma/client";
+import { DomainError } from "@/lib/server/errors";
+import { defaultRoundConfig, ZRoundConfig, type TRoundConfig } from "@/lib/shared/round-config";
+
+export const NEXT_STATUS: Partial<Record<RoundStatus, RoundStatus>> = {
+  draft: "collecting",
+  collecting: "training_rewards",
+  training_rewards: "rlhf",
+  rlhf: "evaluating",
+  evaluating: "published",
+};
+
+/** Non-rejected annotations a round needs per axis before its reward models are trained. */
+export const MIN_ANNOTATIONS_PER_AXIS = 10;
+
+export async function createRound(name: string, config?: TRoundConfig) {
+  const last = await prisma.round.findFirst({
+    orderBy: { number: "desc" },
+    select: { number: true },
+  });
+  return prisma.round.create({
+    data: {
+      number: (last?.number ?? 0) + 1,
+      name,
+      status: "draft",
+      config: ZRoundConfig.parse(config ?? defaultRoundConfig()),
+    },
+  });
+}
+
+export async function updateRoundConfig(roundId: string, config: TRoundConfig) {
+  const round = await prisma.round.findUnique({ where: { id: roundId } });
+  if (!round) throw new DomainError("NOT_FOUND", "No such round");
+  if (round.status !== "draft" && round.status !== "collecting") {
+    throw new DomainError("CONFLICT", `A ${round.status} round's configuration is frozen`);
+  }
+  return prisma.round.update({
+    where: { id: roundId },
+    data: { config: ZRoundConfig.parse(config) },
+  });
+}
+
+async function annotationsPerAxis(roundId: string) {
+  const rows = await prisma.annotation.findMany({
+    where: { comparison: { roundId } },
+    select: {
+      comparison: { select: { axis: true } },
+      reviews: { orderBy: { createdAt: "desc" }, take: 1, select: { decision: true } },
+    },
+  });
+  const counts = { helpfulness: 0, safety: 0 };
+  for (const r of rows) if (r.reviews[0]?.decision !== "rejected") counts[r.comparison.axis] += 1;
+  return counts;
+}
+
+/** Why the round cannot move on, or null when it can. */
+async function blocker(roundId: string, from: RoundStatus): Promise<string | null> {
+  switch (from) {
+    case "draft": {
+      const other = await prisma.round.findFirst({
+        where: { status: "collecting", id: { not: roundId } },
+      });
+      return other ? `Round ${other.number} is collecting; move it on or cancel it first` : null;
+    }
+    case "collecting": {
+      const counts = await annotationsPerAxis(roundId);
+      const short = (["helpfulness", "safety"] as const).filter(
+        (a) => counts[a] < MIN_ANNOTATIONS_PER_AXIS,
+      );
+      return short.length
+        ? `Reward models need at least ${MIN_ANNOTATIONS_PER_AXIS} non-rejected annotations per axis; ` +
+            short.map((a) => `${a} has ${counts[a]}`).join(", ")
+        : null;
+    }
+    case "training_rewards": {
+      const kinds = new Set(
+        (await prisma.modelVersion.findMany({ where: { roundId }, select: { kind: true } })).map(
+          (m) => m.kind,
+        ),
+      );
+      const missing = (["reward_helpfulness", "reward_safety"] as const).filter(
+        (k) => !kinds.has(k),
+      );
+      return missing.length
+        ? `Train the reward models first: missing ${missing.join(" and ")}`
+        : null;
+    }
+    case "rlhf": {
+      const policy = await prisma.modelVersion.findFirst({ where: { roundId, kind: "policy" } });
+      return policy ? null : "No new policy yet: run rejection sampling or PPO for this round";
+    }
+    case "evaluating": {
+      const round = await prisma.round.findUniqueOrThrow({ where: { id: roundId } });
+      return round.evaluation ? null : "Evaluate the new policy against the previous one first";
+    }
+    default:
+      return `A ${from} round has no next step`;
+  }
+}
+
+export async function advanceRound(roundId: string, now: Date) {
+  const round = await prisma.round.findUnique({ where: { id: roundId } });
+  if (!round) throw new DomainError("NOT_FOUND", "No such round");
+  const to = NEXT_STATUS[round.status];
+  if (!to) throw new DomainError("CONFLICT", `A ${round.status} round has no next step`);
+  const why = await blocker(roundId, round.status);
+  if (why) throw new DomainError("CONFLICT", why);
+  // Conditional on the status read above, so two admins clicking at once move it once.
+  const { count } = await prisma.round.updateMany({
+    where: { id: roundId, status: round.status },
+    data: { status: to, ...(to === "published" ? { publishedAt: now } : {}) },
+  });
+  if (count === 0) throw new DomainError("CONFLICT", "The round changed meanwhile; reload");
+  return { id: roundId, from: round.status, status: to };
+}
+
+export async function cancelRound(roundId: string) {
+  const round = await prisma.round.findUnique({ where: { id: roundId } });
+  if (!round) throw new DomainError("NOT_FOUND", "No such round");
+  if (round.status === "published" || round.status === "cancelled") {
+    throw new DomainError("CONFLICT", `A ${round.status} round cannot be cancelled`);
+  }
+  await prisma.round.update({ where: { id: roundId }, data: { status: "cancelled" } });
+  return { id: roundId, status: "cancelled" as const };
+}
