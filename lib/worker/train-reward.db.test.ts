@@ -9,6 +9,8 @@ import type { TTestDatabase } from "@/lib/db/testing";
 import { freePort } from "@/lib/db/pglite-server";
 import { startService, type TService } from "@/lib/platform/services";
 import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
+import { createLabel } from "@/lib/testing/labels";
+import { DEGREES } from "@/lib/shared/protocol";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 
 let db: TTestDatabase;
@@ -42,12 +44,6 @@ async function seed() {
   const round = await db.prisma.round.create({
     data: { number: 1, name: "r", status: "collecting", config: defaultRoundConfig() },
   });
-  const degrees = [
-    "significantly_better",
-    "better",
-    "slightly_better",
-    "negligibly_better",
-  ] as const;
   for (let i = 0; i < 96; i++) {
     const axis = i % 2 ? "safety" : "helpfulness";
     const q =
@@ -57,40 +53,17 @@ async function seed() {
     const prompt = await db.prisma.prompt.create({
       data: { text: q, source: "seed", tags: [], isSafety: axis === "safety" },
     });
-    const c = await db.prisma.comparison.create({
-      data: {
-        roundId: round.id,
-        promptId: prompt.id,
-        axis,
-        context: [{ role: "user", content: q }],
-        responseA: good,
-        responseB: bad,
-        samplingA: {},
-        samplingB: {},
-        swapped: false,
-        status: "complete",
-      },
-    });
-    const a = await db.prisma.assignment.create({
-      data: {
-        comparisonId: c.id,
-        annotatorId: user.id,
-        status: "submitted",
-        leaseExpiresAt: new Date(),
-      },
-    });
-    await db.prisma.annotation.create({
-      data: {
-        assignmentId: a.id,
-        comparisonId: c.id,
-        annotatorId: user.id,
-        choice: "A",
-        degree: degrees[i % 4]!,
-        safetyLabel: axis === "safety" ? "chosen_safe_other_unsafe" : null,
-        flags: [],
-        timeSpentMs: 1000,
-        idempotencyKey: `tr-${i}`,
-      },
+    await createLabel(db.prisma, {
+      roundId: round.id,
+      promptId: prompt.id,
+      annotatorId: user.id,
+      axis,
+      key: `tr-${i}`,
+      context: [{ role: "user", content: q }],
+      responseA: good,
+      responseB: bad,
+      degree: DEGREES[i % 4]!,
+      safetyLabel: axis === "safety" ? "chosen_safe_other_unsafe" : null,
     });
   }
 }

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TTestDatabase } from "@/lib/db/testing";
 import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
+import { createLabel } from "@/lib/testing/labels";
 
 let db: TTestDatabase;
 let r: typeof import("./transitions");
@@ -25,37 +26,12 @@ async function annotate(
     data: { text: `p-${axis}`, source: "seed", tags: [] },
   });
   for (let i = 0; i < n; i++) {
-    const c = await db.prisma.comparison.create({
-      data: {
-        roundId,
-        promptId: prompt.id,
-        axis,
-        context: [],
-        samplingA: {},
-        samplingB: {},
-        swapped: false,
-        status: "complete",
-      },
-    });
-    const a = await db.prisma.assignment.create({
-      data: {
-        comparisonId: c.id,
-        annotatorId: userId,
-        status: "submitted",
-        leaseExpiresAt: new Date(),
-      },
-    });
-    await db.prisma.annotation.create({
-      data: {
-        assignmentId: a.id,
-        comparisonId: c.id,
-        annotatorId: userId,
-        choice: "A",
-        degree: "better",
-        flags: [],
-        timeSpentMs: 1,
-        idempotencyKey: `k-${keys++}`,
-      },
+    await createLabel(db.prisma, {
+      roundId,
+      promptId: prompt.id,
+      annotatorId: userId,
+      axis,
+      key: `k-${keys++}`,
     });
   }
 }

@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TTestDatabase } from "@/lib/db/testing";
 import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
+import { DEGREES } from "@/lib/shared/protocol";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
+import { createLabel } from "@/lib/testing/labels";
 
 let db: TTestDatabase;
 let build: typeof import("./build-datasets");
@@ -23,48 +25,24 @@ async function seed() {
       data: { text: `prompt ${p}`, source: "seed", tags: [], isSafety: axis === "safety" },
     });
     for (let j = 0; j < 2; j++) {
-      const c = await db.prisma.comparison.create({
-        data: {
-          roundId: round.id,
-          promptId: prompt.id,
-          axis,
-          context: [{ role: "user", content: `prompt ${p}` }],
-          responseA: `good ${p}.${j}`,
-          responseB: `bad ${p}.${j}`,
-          samplingA: {},
-          samplingB: {},
-          swapped: j === 1,
-          status: "complete",
-        },
-      });
-      const a = await db.prisma.assignment.create({
-        data: {
-          comparisonId: c.id,
-          annotatorId: user.id,
-          status: "submitted",
-          leaseExpiresAt: new Date(),
-        },
-      });
-      const ann = await db.prisma.annotation.create({
-        data: {
-          assignmentId: a.id,
-          comparisonId: c.id,
-          annotatorId: user.id,
-          choice: "A",
-          degree: (
-            ["significantly_better", "better", "slightly_better", "negligibly_better"] as const
-          )[k % 4]!,
-          safetyLabel: axis === "safety" ? "both_safe" : null,
-          chosenUnsafeOtherSafe: axis === "safety" && p === 29 && j === 1,
-          flags: [],
-          timeSpentMs: 1000,
-          idempotencyKey: `ds-${k++}`,
-        },
+      const { annotationId } = await createLabel(db.prisma, {
+        roundId: round.id,
+        promptId: prompt.id,
+        annotatorId: user.id,
+        axis,
+        key: `ds-${k}`,
+        context: [{ role: "user", content: `prompt ${p}` }],
+        responseA: `good ${p}.${j}`,
+        responseB: `bad ${p}.${j}`,
+        swapped: j === 1,
+        degree: DEGREES[k++ % 4]!,
+        safetyLabel: axis === "safety" ? "both_safe" : null,
+        chosenUnsafeOtherSafe: axis === "safety" && p === 29 && j === 1,
       });
       if (p === 0 && j === 0)
         await db.prisma.review.create({
           data: {
-            annotationId: ann.id,
+            annotationId,
             reviewerId: user.id,
             decision: "rejected",
             reason: "wrong",
