@@ -129,18 +129,8 @@ export async function createMigration(
   name: string,
   options: TMigrateOptions = {},
 ): Promise<string | null> {
-  const { schemaPath, migrationsDir } = resolvePaths(options);
-  const schema = readSchema(schemaPath);
-  const migrationsList = readMigrationsList(migrationsDir);
-  const out = await withEngine(url, undefined, (engine) =>
-    engine.diff({
-      from: migrationsSource(migrationsList),
-      to: { tag: "schemaDatamodel", files: [schema] },
-      script: true,
-      exitCode: true,
-      filters: NO_FILTER,
-    }),
-  );
+  const { migrationsDir } = resolvePaths(options);
+  const out = await diffMigrationsToSchema(url, options, true);
   if (out.exitCode === 0 || !out.stdout) return null;
   const folderName = `${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${name}`;
   const folder = path.join(migrationsDir, folderName);
@@ -182,22 +172,30 @@ export async function migrationStatus(
 }
 
 /**
- * Differences between the schema and what the migrations folder builds (replayed on a shadow
- * database reached through `url`), one human-readable line each; empty when they agree.
+ * The engine's diff from what the migrations folder builds (replayed on a shadow database reached
+ * through `url`) to the schema: SQL when `script`, a human-readable summary otherwise.
  */
-export async function checkDrift(url: string, options: TMigrateOptions = {}): Promise<string[]> {
+async function diffMigrationsToSchema(url: string, options: TMigrateOptions, script: boolean) {
   const { schemaPath, migrationsDir } = resolvePaths(options);
   const schema = readSchema(schemaPath);
   const migrationsList = readMigrationsList(migrationsDir);
-  const out = await withEngine(url, undefined, (engine) =>
+  return withEngine(url, undefined, (engine) =>
     engine.diff({
       from: migrationsSource(migrationsList),
       to: { tag: "schemaDatamodel", files: [schema] },
-      script: false,
+      script,
       exitCode: true,
       filters: NO_FILTER,
     }),
   );
+}
+
+/**
+ * Differences between the schema and what the migrations folder builds (replayed on a shadow
+ * database reached through `url`), one human-readable line each; empty when they agree.
+ */
+export async function checkDrift(url: string, options: TMigrateOptions = {}): Promise<string[]> {
+  const out = await diffMigrationsToSchema(url, options, false);
   if (out.exitCode === 0) return [];
   return (out.stdout ?? "")
     .split("\n")
