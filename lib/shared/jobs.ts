@@ -13,7 +13,6 @@ import { z } from "zod";
 
 export const JOB_STATES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type TJobState = (typeof JOB_STATES)[number];
-export const TERMINAL_STATES: readonly TJobState[] = ["succeeded", "failed", "cancelled"];
 
 /** Margin m(degree) added inside the loss −log σ(r_chosen − r_rejected − m(degree)). */
 export const MARGIN_PRESETS = {
@@ -65,4 +64,3 @@ export const ZJobSpec = z.discriminatedUnion("kind", [
 export type TJobSpec = z.infer<typeof ZJobSpec>;
 /** What callers give: defaults not yet filled in. */
 export type TJobSpecInput = z.input<typeof ZJobSpec>;
-export type TJobKind = TJobSpec["kind"];

@@ -1,6 +1,5 @@
 // A round's configuration, validated on the way into and out of Round.config (a Json column).
 import { z } from "zod";
-import { ZAxis } from "./protocol";
 
 /** One side of a comparison: which policy, and how it samples. */
 export const ZVariant = z.object({
@@ -62,4 +61,3 @@ export function parseRoundConfig(value: unknown): TRoundConfig {
   return ZRoundConfig.parse(value);
 }
 
-export const ZAxisOrAny = ZAxis.optional();
