@@ -58,8 +58,89 @@ export const ZTrainRewardConfig = z.object({
 });
 export type TTrainRewardConfig = z.infer<typeof ZTrainRewardConfig>;
 
+/** Which reward scores a sample: the paper's combined R_c (safety for safety prompts or when the
+ * safety score is below 0.15, helpfulness otherwise), or one reward model alone. */
+export const ZRewardChoice = z.enum(["combined", "helpfulness", "safety"]);
+
+const ZModelId = z.string().min(1).max(64);
+
+export const ZRejectionSamplingConfig = z.object({
+  /** Prompts drawn from this round's pool plus earlier rounds' (first user turns). */
+  promptCount: z.number().int().min(1).max(100_000).default(256),
+  /** K samples per prompt; the best by reward is kept. The paper's default for small models is 8. */
+  k: z.number().int().min(1).max(64).default(8),
+  temperature: z.number().gt(0).max(2).default(1.0),
+  topP: z.number().gt(0).max(1).default(1.0),
+  maxTokens: z.number().int().min(1).max(2048).default(64),
+  reward: ZRewardChoice.default("combined"),
+  /** Fine-tuning on the best samples pooled over this and all earlier rounds (loss on answers only). */
+  epochs: z.number().int().min(1).max(20).default(2),
+  learningRate: z.number().gt(0).max(1e-2).default(1e-4),
+  batchSize: z.number().int().min(1).max(512).default(16),
+  /** Policy to sample from and fine-tune; default: the current (latest published) policy. */
+  baseModelId: ZModelId.optional(),
+  seed: z.number().int().min(0).default(0),
+});
+export type TRejectionSamplingConfig = z.infer<typeof ZRejectionSamplingConfig>;
+
+export const ZPpoConfig = z.object({
+  iterations: z.number().int().min(1).max(10_000).default(20),
+  /** Prompts (rollouts) per iteration. */
+  rolloutBatch: z.number().int().min(1).max(4096).default(32),
+  minibatchSize: z.number().int().min(1).max(1024).default(8),
+  ppoEpochs: z.number().int().min(1).max(16).default(2),
+  /** KL penalty β per token against the frozen reference (paper: 0.01, 0.005 for the largest). */
+  klBeta: z.number().min(0).max(1).default(0.01),
+  clip: z.number().gt(0).max(1).default(0.2),
+  learningRate: z.number().gt(0).max(1e-2).default(1e-5),
+  temperature: z.number().gt(0).max(2).default(1.0),
+  maxTokens: z.number().int().min(1).max(2048).default(48),
+  /** Stop early when the mean per-sequence KL to the reference exceeds this. */
+  klStop: z.number().gt(0).max(1000).default(10),
+  promptCount: z.number().int().min(1).max(100_000).default(512),
+  /** Policy to start from; default: this round's rejection-sampling policy, else the current policy. */
+  baseModelId: ZModelId.optional(),
+  seed: z.number().int().min(0).default(0),
+});
+export type TPpoConfig = z.infer<typeof ZPpoConfig>;
+
+export const ZEvaluateConfig = z.object({
+  /** The new policy; default: this round's newest policy. */
+  modelId: ZModelId.optional(),
+  /** What it is compared with; default: the policy it descends from (the previous published one). */
+  baselineId: ZModelId.optional(),
+  /** "demo_heldout": the demo world's fixed held-out prompts, judged also by its oracle;
+   * "round": prompts of this round not used for training. */
+  promptSet: z.enum(["demo_heldout", "round"]).default("demo_heldout"),
+  promptCount: z.number().int().min(1).max(10_000).default(200),
+  temperature: z.number().min(0).max(2).default(0.7),
+  maxTokens: z.number().int().min(1).max(2048).default(64),
+  /** |R_c(new) − R_c(old)| below this counts as a tie. */
+  tieMargin: z.number().min(0).max(1).default(0.02),
+  /** Also queue the pairs as a blind side-by-side task for annotators (helpfulness axis). */
+  humanEval: z.boolean().default(false),
+  seed: z.number().int().min(0).default(0),
+});
+export type TEvaluateConfig = z.infer<typeof ZEvaluateConfig>;
+
+export const ZSftConfig = z.object({
+  /** Rounds whose approved demonstrations form the data; empty = all rounds. */
+  roundIds: z.array(z.string().min(1).max(64)).max(50).default([]),
+  epochs: z.number().int().min(1).max(50).default(3),
+  learningRate: z.number().gt(0).max(1e-2).default(1e-4),
+  batchSize: z.number().int().min(1).max(512).default(16),
+  /** Policy to fine-tune; default: the current policy. */
+  baseModelId: ZModelId.optional(),
+  seed: z.number().int().min(0).default(0),
+});
+export type TSftConfig = z.infer<typeof ZSftConfig>;
+
 export const ZJobSpec = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("train_reward"), config: ZTrainRewardConfig }),
+  z.object({ kind: z.literal("rejection_sampling"), config: ZRejectionSamplingConfig }),
+  z.object({ kind: z.literal("ppo"), config: ZPpoConfig }),
+  z.object({ kind: z.literal("evaluate"), config: ZEvaluateConfig }),
+  z.object({ kind: z.literal("sft"), config: ZSftConfig }),
 ]);
 export type TJobSpec = z.infer<typeof ZJobSpec>;
 /** What callers give: defaults not yet filled in. */

@@ -3,6 +3,7 @@
 // and learn there whether to stop (cancel requested, or the lease was lost).
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import {
+  appendJobLog,
   cancelledByWorker,
   claimNextJob,
   failAttempt,
@@ -49,8 +50,13 @@ export async function runOne(
   }
   const stop = new AbortController();
   let stopReason: "cancel" | "lost" | null = null;
+  let lastPhase = job.phase;
   const beat = async (p: TProgress = {}) => {
     const r = await heartbeat(job.id, workerId, new Date(), p);
+    if (r.held && p.phase && p.phase !== lastPhase) {
+      lastPhase = p.phase;
+      await appendJobLog(job.id, p.phase);
+    }
     if (!r.held) stopReason = "lost";
     else if (r.cancel) stopReason = "cancel";
     if (stopReason) stop.abort();
@@ -67,14 +73,17 @@ export async function runOne(
     },
   };
   log(`job ${job.id} (${job.kind}) attempt ${job.attempts}: started`);
+  await appendJobLog(job.id, `attempt ${job.attempts} started on ${workerId}`);
   try {
     const result = await handler(job, ctx);
     if (stopReason === "cancel") throw new JobCancelled("cancelled");
     await succeedJob(job.id, workerId, new Date(), result);
+    await appendJobLog(job.id, "succeeded");
     log(`job ${job.id}: succeeded`);
   } catch (error) {
     if (error instanceof JobCancelled || stopReason === "cancel") {
       await cancelledByWorker(job.id, workerId, new Date());
+      await appendJobLog(job.id, "cancelled");
       log(`job ${job.id}: cancelled`);
     } else if (error instanceof LeaseLost || stopReason === "lost") {
       log(`job ${job.id}: lease lost, leaving it to the reaper`);
@@ -87,6 +96,8 @@ export async function runOne(
         message,
         !(error instanceof PermanentJobError),
       );
+      if (outcome)
+        await appendJobLog(job.id, `attempt ${job.attempts} failed: ${message}; now ${outcome}`);
       log(`job ${job.id}: attempt failed (${message}); now ${outcome ?? "not ours"}`);
     }
   } finally {

@@ -43,6 +43,18 @@ export async function claimNextJob(workerId: string, now: Date): Promise<Job | n
   return id ? prisma.job.findUnique({ where: { id } }) : null;
 }
 
+/** Lines kept in Job.log; older ones drop off. */
+export const JOB_LOG_LINES = 200;
+
+/** Appends one timestamped line to the job's log tail (the jobs page shows it). */
+export async function appendJobLog(jobId: string, line: string, now: Date = new Date()) {
+  const entry = `${now.toISOString()} ${line.slice(0, 1000)}`;
+  await prisma.$executeRaw`
+    UPDATE job SET log = (log || ARRAY[${entry}]::text[])[
+      greatest(1, coalesce(array_length(log, 1), 0) + 2 - ${JOB_LOG_LINES}::int):]
+    WHERE id = ${jobId}`;
+}
+
 export type TProgress = {
   progress?: number;
   phase?: string | null;
@@ -179,6 +191,11 @@ export async function reapExpiredLeases(now: Date): Promise<{ requeued: number; 
             },
     });
     if (count) {
+      await appendJobLog(
+        job.id,
+        `${reason}: ${retry ? "back to queued" : "no attempts left"}`,
+        now,
+      );
       if (retry) requeued += 1;
       else failed += 1;
     }
