@@ -38,6 +38,15 @@ export const ZRoundConfig = z.object({
   maxTurns: z.number().int().min(1).max(20),
   /** Minutes an assignment is held before it returns to the pool. */
   leaseMinutes: z.number().int().min(1).max(240).default(30),
+  /** Where first user turns come from: the admin's queued prompts, prompts annotators write. */
+  promptSources: z
+    .object({ queued: z.boolean(), annotatorWritten: z.boolean() })
+    .refine((p) => p.queued || p.annotatorWritten, "at least one prompt source must be on")
+    .default({ queued: true, annotatorWritten: true }),
+  /** Share of new tasks that are demonstrations (write the ideal response) instead of comparisons. */
+  demonstrationShare: z.number().min(0).max(1).default(0),
+  /** Non-rejected annotations per axis needed before the reward models can be trained. */
+  minAnnotationsPerAxis: z.number().int().min(1).max(1_000_000).default(10),
 });
 export type TRoundConfig = z.infer<typeof ZRoundConfig>;
 
@@ -54,10 +63,12 @@ export function defaultRoundConfig(): TRoundConfig {
     goldRate: 0.05,
     maxTurns: 3,
     leaseMinutes: 30,
+    promptSources: { queued: true, annotatorWritten: true },
+    demonstrationShare: 0,
+    minAnnotationsPerAxis: 10,
   };
 }
 
 export function parseRoundConfig(value: unknown): TRoundConfig {
   return ZRoundConfig.parse(value);
 }
-
