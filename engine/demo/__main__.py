@@ -4,6 +4,8 @@
   eval   JSON oracle metrics of --model on the fixed held-out prompt set
   pairs  sample pairs as a round would (two temperatures) and let the simulated annotators
          label them: JSON distributions of choices, degrees and safety labels
+  annotate-server  the simulated annotators as a JSON-lines sidecar on stdin/stdout (sidecar.py),
+         for clients of the platform's HTTP API (scripts/loop.ts)
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--temperatures", type=float, nargs=2, default=(0.7, 1.0))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--examples", type=int, default=2, help="sample pairs to include in the output")
+    sub.add_parser("annotate-server", help="simulated annotators answering JSON lines on stdin (see sidecar.py)")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -52,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         from .rounds import annotate_round
         print(json.dumps(annotate_round(args.model, args.n, tuple(args.temperatures), args.seed, args.examples), indent=2))
         return 0
+    if args.command == "annotate-server":
+        from .sidecar import serve
+        return serve()
     return 2
 
 
