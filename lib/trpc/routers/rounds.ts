@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { adminProcedure, createTRPCRouter, reviewerProcedure } from "@/lib/trpc/init";
 import { listRounds } from "@/lib/server/rounds/list-rounds";
+import { getRound, roundHistory, roundJobs, roundStats } from "@/lib/server/rounds/stats";
 import {
   advanceRound,
   cancelRound,
@@ -13,6 +14,10 @@ const ZRoundId = z.object({ roundId: z.string().min(1).max(64) });
 
 export const roundsRouter = createTRPCRouter({
   list: reviewerProcedure.query(() => listRounds()),
+  get: reviewerProcedure.input(ZRoundId).query(({ input }) => getRound(input.roundId)),
+  stats: reviewerProcedure.input(ZRoundId).query(({ input }) => roundStats(input.roundId)),
+  jobs: reviewerProcedure.input(ZRoundId).query(({ input }) => roundJobs(input.roundId)),
+  history: reviewerProcedure.query(() => roundHistory()),
   create: adminProcedure
     .input(
       z.object({
