@@ -8,7 +8,7 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type TJobSnapshot } from "@/lib/shared/engine-protocol";
+import { ZTrainRewardResult, type TJobSnapshot } from "@/lib/shared/engine-protocol";
 
 import { EngineError, EngineProtocolError, createEngineClient } from "./client";
 
@@ -174,7 +174,7 @@ describe.skipIf(!HAVE_ENGINE)("engine client: a train_reward job on the real eng
     expect(states.at(-1)).toBe("succeeded");
     const done = await client.getJob("vitest-rm");
     expect(done.result?.steps).toBe(8);
-    expect(done.result?.table8.safety?.average.n).toBe(8);
+    expect(ZTrainRewardResult.parse(done.result).table8.safety?.average.n).toBe(8);
     const scored = await client.rewards({ model: "jobs/vitest-rm", inputs: [{ messages: [{ role: "user", content: "Hi" }], response: "Hello!" }] });
     expect(scored.data).toHaveLength(1);
     const err = await client.getJob("not-here").catch((e: unknown) => e);

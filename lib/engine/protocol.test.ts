@@ -23,6 +23,7 @@ import {
   ZModelList,
   ZRewardRequest,
   ZRewardResponse,
+  ZTrainRewardResult,
   type TEngineFixture,
 } from "@/lib/shared/engine-protocol";
 
@@ -73,7 +74,7 @@ describe("engine protocol fixtures", () => {
     const fx = fixtures.find(([name]) => name === "job-get")?.[1];
     const snap = ZJobSnapshot.parse(fx?.response);
     expect(snap.state).toBe("succeeded");
-    expect(snap.result?.table8.helpfulness?.average.n).toBeGreaterThan(0);
+    expect(ZTrainRewardResult.parse(snap.result).table8.helpfulness?.average.n).toBeGreaterThan(0);
     expect(snap.metrics.loss_curve?.length).toBe(snap.metrics.step);
   });
 

@@ -258,8 +258,85 @@ export const ZTrainRewardSpec = z.object({
 });
 export type TTrainRewardSpec = z.infer<typeof ZTrainRewardSpec>;
 
+/** Engine job kinds beyond reward training (docs/engine-protocol.md): all paths absolute. */
+export const ZEngineJobKind = z.enum(["train_reward", "rejection_sampling", "ppo", "evaluate", "sft"]);
+export type TEngineJobKind = z.infer<typeof ZEngineJobKind>;
+
+const ZRewardModelDirs = z.object({ helpfulness: z.string().min(1), safety: z.string().min(1) });
+
+export const ZRejectionSamplingSpec = z.object({
+  base_model: z.string().min(1),
+  output_dir: z.string().min(1),
+  /** JSONL rows {id, messages (ending with user), is_safety}. */
+  prompts_file: z.string().min(1),
+  /** best.jsonl files of earlier rounds: the fine-tuning pool covers all rounds so far. */
+  pool_files: z.array(z.string().min(1)),
+  reward_models: ZRewardModelDirs,
+  reward: z.enum(["combined", "helpfulness", "safety"]),
+  k: z.number().int().min(1).max(64),
+  temperature: z.number().gt(0).max(2),
+  top_p: z.number().gt(0).max(1),
+  max_tokens: z.number().int().min(1),
+  epochs: z.number().int().min(1),
+  learning_rate: z.number().gt(0).max(1),
+  batch_size: z.number().int().min(1),
+  seed: z.number().int().min(0),
+});
+export type TRejectionSamplingSpec = z.infer<typeof ZRejectionSamplingSpec>;
+
+export const ZPpoSpec = z.object({
+  base_model: z.string().min(1),
+  reference_model: z.string().min(1).optional(),
+  output_dir: z.string().min(1),
+  prompts_file: z.string().min(1),
+  reward_models: ZRewardModelDirs,
+  iterations: z.number().int().min(1),
+  rollout_batch: z.number().int().min(1),
+  minibatch_size: z.number().int().min(1),
+  ppo_epochs: z.number().int().min(1),
+  kl_beta: z.number().min(0),
+  clip: z.number().gt(0),
+  learning_rate: z.number().gt(0).max(1),
+  temperature: z.number().gt(0).max(2),
+  max_tokens: z.number().int().min(1),
+  kl_stop: z.number().gt(0),
+  seed: z.number().int().min(0),
+});
+export type TPpoSpec = z.infer<typeof ZPpoSpec>;
+
+export const ZEvaluateSpec = z.object({
+  model: z.string().min(1),
+  baseline: z.string().min(1),
+  reward_models: ZRewardModelDirs,
+  output_dir: z.string().min(1),
+  prompts_file: z.string().min(1).optional(),
+  demo_heldout: z.boolean().optional(),
+  prompt_count: z.number().int().min(1),
+  temperature: z.number().min(0).max(2),
+  max_tokens: z.number().int().min(1),
+  tie_margin: z.number().min(0).max(1),
+  seed: z.number().int().min(0),
+});
+export type TEvaluateSpec = z.infer<typeof ZEvaluateSpec>;
+
+export const ZSftSpec = z.object({
+  base_model: z.string().min(1),
+  output_dir: z.string().min(1),
+  /** JSONL rows {messages: [... ending with assistant]}. */
+  train_file: z.string().min(1),
+  epochs: z.number().int().min(1),
+  learning_rate: z.number().gt(0).max(1),
+  batch_size: z.number().int().min(1),
+  seed: z.number().int().min(0),
+});
+export type TSftSpec = z.infer<typeof ZSftSpec>;
+
 export const ZCreateJobRequest = z.discriminatedUnion("kind", [
   z.object({ id: ZEngineJobId, kind: z.literal("train_reward"), spec: ZTrainRewardSpec }),
+  z.object({ id: ZEngineJobId, kind: z.literal("rejection_sampling"), spec: ZRejectionSamplingSpec }),
+  z.object({ id: ZEngineJobId, kind: z.literal("ppo"), spec: ZPpoSpec }),
+  z.object({ id: ZEngineJobId, kind: z.literal("evaluate"), spec: ZEvaluateSpec }),
+  z.object({ id: ZEngineJobId, kind: z.literal("sft"), spec: ZSftSpec }),
 ]);
 export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
 
@@ -301,12 +378,14 @@ export const ZJobMetrics = z
     /** [optimizer step, loss], evenly downsampled to at most 200 points. */
     loss_curve: z.array(z.tuple([z.number(), z.number()])).max(200),
   })
-  .partial();
+  .partial()
+  // Other kinds report their own (rejection sampling: mean_reward; PPO: iterations [...]).
+  .catchall(z.unknown());
 export type TJobMetrics = z.infer<typeof ZJobMetrics>;
 
 export const ZJobSnapshot = z.object({
   id: ZEngineJobId,
-  kind: z.literal("train_reward"),
+  kind: ZEngineJobKind,
   state: ZEngineJobState,
   progress: z.number().min(0).max(1),
   /** tokenizing | training | evaluating | saving while running; null otherwise. */
@@ -315,7 +394,8 @@ export const ZJobSnapshot = z.object({
   metrics: ZJobMetrics,
   /** Why the job failed, for a person. */
   error: z.string().nullable(),
-  result: ZTrainRewardResult.nullable(),
+  /** train_reward: its Table 8 result; the other kinds' results are checked by their callers. */
+  result: z.union([ZTrainRewardResult, z.record(z.string(), z.unknown())]).nullable(),
 });
 export type TJobSnapshot = z.infer<typeof ZJobSnapshot>;
 /** The same snapshot under the name the worker uses. */
