@@ -7,7 +7,12 @@ import { ZAxis, ZDegree, ZMessages, ZSafetyLabel } from "./protocol";
 
 // ───────────────────────────── API keys ─────────────────────────────
 
-export const API_SCOPES = ["comparisons:read", "models:read", "models:download"] as const;
+export const API_SCOPES = [
+  "comparisons:read",
+  "demonstrations:read",
+  "models:read",
+  "models:download",
+] as const;
 export const ZApiScope = z.enum(API_SCOPES);
 export type TApiScope = z.infer<typeof ZApiScope>;
 

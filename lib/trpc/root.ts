@@ -5,7 +5,9 @@ import { createCallerFactory, createTRPCRouter } from "@/lib/trpc/init";
 import { annotationRouter } from "@/lib/trpc/routers/annotation";
 import { apiKeysRouter } from "@/lib/trpc/routers/api-keys";
 import { auditRouter } from "@/lib/trpc/routers/audit";
+import { demonstrationsRouter } from "@/lib/trpc/routers/demonstrations";
 import { jobsRouter, modelsRouter } from "@/lib/trpc/routers/jobs";
+import { lineageRouter } from "@/lib/trpc/routers/lineage";
 import { meRouter } from "@/lib/trpc/routers/me";
 import { promptsRouter } from "@/lib/trpc/routers/prompts";
 import { reviewRouter } from "@/lib/trpc/routers/review";
@@ -23,8 +25,10 @@ export const appRouter = createTRPCRouter({
   review: reviewRouter,
   jobs: jobsRouter,
   models: modelsRouter,
+  lineage: lineageRouter,
   rounds: roundsRouter,
   apiKeys: apiKeysRouter,
+  demonstrations: demonstrationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

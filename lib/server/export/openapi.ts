@@ -12,6 +12,11 @@ import {
   ZNativeRow,
   ZTrlRow,
 } from "@/lib/shared/export";
+import {
+  ZDemonstrationExportQuery,
+  ZDemonstrationRow,
+  ZTrlMessagesRow,
+} from "@/lib/shared/demonstration-export";
 
 type TJson = Record<string, unknown>;
 
@@ -27,7 +32,15 @@ function schemaOf(s: z.ZodType, io: "input" | "output" = "output"): TJson {
 
 /** The named schemas (`.meta({ id })`), with references between them as component references. */
 function componentSchemas(): Record<string, TJson> {
-  const named = [ZApiError, ZNativeRow, ZTrlRow, ZHhRlhfRow, ZModelList];
+  const named = [
+    ZApiError,
+    ZNativeRow,
+    ZTrlRow,
+    ZHhRlhfRow,
+    ZModelList,
+    ZDemonstrationRow,
+    ZTrlMessagesRow,
+  ];
   const ids = new Set(named.map((s) => z.globalRegistry.get(s)?.id));
   const { schemas } = z.toJSONSchema(z.globalRegistry, {
     io: "output",
@@ -47,8 +60,8 @@ function componentSchemas(): Record<string, TJson> {
   return out;
 }
 
-function queryParameters(): TJson[] {
-  return Object.entries(ZExportQuery.shape).map(([name, s]) => {
+function queryParameters(shape: Record<string, unknown> = ZExportQuery.shape): TJson[] {
+  return Object.entries(shape).map(([name, s]) => {
     const schema = schemaOf(s as z.ZodType, "input");
     const description = typeof schema.description === "string" ? schema.description : undefined;
     delete schema.description;
@@ -74,7 +87,7 @@ export function openApiDocument(): TJson {
       title: "Pairwise dataset export API",
       version: "1.0.0",
       description:
-        "Preference comparisons and model versions of a Pairwise instance. Authenticate with an API key created by an admin: `Authorization: Bearer pw_…`. Scopes: " +
+        "Preference comparisons, approved demonstrations and model versions of a Pairwise instance. Authenticate with an API key created by an admin: `Authorization: Bearer pw_…`. Scopes: " +
         API_SCOPES.join(", ") +
         ".",
     },
@@ -110,6 +123,39 @@ export function openApiDocument(): TJson {
                 },
                 "application/vnd.apache.parquet": {
                   schema: { type: "string", contentMediaType: "application/vnd.apache.parquet" },
+                },
+              },
+            },
+            "400": errorResponse("A malformed or unknown parameter, named in the message"),
+            ...authErrors,
+          },
+        },
+      },
+      "/api/v1/demonstrations": {
+        get: {
+          operationId: "exportDemonstrations",
+          summary: "Export approved demonstrations (supervised fine-tuning data) as NDJSON",
+          description:
+            "Only approved demonstrations, in a stable (approved at, id) order; a reviewer's edit replaces the annotator's text in `messages` (native rows keep the original too). Without `limit` the whole result is streamed; with it, a page, and `X-Next-Cursor` when more may follow. Approvals appear about 5 s after they are made.",
+          "x-scope": "demonstrations:read",
+          parameters: queryParameters(ZDemonstrationExportQuery.shape),
+          responses: {
+            "200": {
+              description: "NDJSON: one demonstration per line in the requested format",
+              headers: {
+                "X-Next-Cursor": {
+                  description: "Cursor of the next page (paged requests only)",
+                  schema: { type: "string" },
+                },
+              },
+              content: {
+                "application/x-ndjson": {
+                  schema: {
+                    oneOf: [
+                      { $ref: "#/components/schemas/DemonstrationRow" },
+                      { $ref: "#/components/schemas/TrlMessagesRow" },
+                    ],
+                  },
                 },
               },
             },
