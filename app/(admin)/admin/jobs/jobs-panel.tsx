@@ -1,23 +1,24 @@
 "use client";
-// Jobs: start reward-model training, watch progress (bar, phase, ETA, loss curve), cancel or
-// retry, and read the trained models' Table 8.
+// Jobs: start reward-model training, watch every job's progress (bar, phase, ETA, log tail, a
+// result view per kind), filter by kind and round, cancel or retry, and read the reward models'
+// Table 8. Rounds' RLHF steps are launched from the round's page.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import { ZTrainRewardConfig } from "@/lib/shared/jobs";
-import { ZTrainingMetrics } from "@/lib/shared/reward-metrics";
-import { LossCurve } from "./loss-curve";
+import { ACTIVE_STATES, JobCard, KIND_LABELS } from "./job-card";
 import { Table8 } from "./table8";
-
-const ACTIVE = new Set(["queued", "running"]);
 
 export function JobsPanel({ canManage }: { canManage: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const jobs = useQuery(
     trpc.jobs.list.queryOptions(
-      { limit: 20 },
-      { refetchInterval: (q) => (q.state.data?.some((j) => ACTIVE.has(j.state)) ? 1000 : 5000) },
+      { limit: 200 },
+      {
+        refetchInterval: (q) =>
+          q.state.data?.some((j) => ACTIVE_STATES.has(j.state)) ? 1000 : 5000,
+      },
     ),
   );
   const models = useQuery(trpc.models.list.queryOptions({}, { refetchInterval: 5000 }));
@@ -27,11 +28,12 @@ export function JobsPanel({ canManage }: { canManage: boolean }) {
   const [selectedRounds, setSelectedRounds] = useState<string[]>([]);
   const [axes, setAxes] = useState<("helpfulness" | "safety")[]>(["helpfulness", "safety"]);
   const start = useMutation(trpc.jobs.trainRewardModels.mutationOptions({ onSuccess: refresh }));
-  const cancel = useMutation(
-    trpc.jobs.cancel.mutationOptions({ onSuccess: refresh, onError: (e) => setError(e.message) }),
-  );
-  const retry = useMutation(
-    trpc.jobs.retry.mutationOptions({ onSuccess: refresh, onError: (e) => setError(e.message) }),
+  const [kindFilter, setKindFilter] = useState("");
+  const [roundFilter, setRoundFilter] = useState("");
+  const shown = (jobs.data ?? []).filter(
+    (j) =>
+      (!kindFilter || j.kind === kindFilter) &&
+      (!roundFilter || (roundFilter === "none" ? !j.roundId : j.roundId === roundFilter)),
   );
 
   async function onStart(event: FormEvent<HTMLFormElement>) {
@@ -188,74 +190,51 @@ export function JobsPanel({ canManage }: { canManage: boolean }) {
       )}
 
       <div>
-        <h2 className="text-lg font-medium">Jobs</h2>
+        <div className="flex flex-wrap items-end gap-4">
+          <h2 className="text-lg font-medium">Jobs</h2>
+          <label className="text-sm">
+            Kind
+            <select
+              value={kindFilter}
+              onChange={(e) => setKindFilter(e.target.value)}
+              className="ml-2 rounded-md border border-slate-300 px-2 py-1"
+            >
+              <option value="">all</option>
+              {Object.entries(KIND_LABELS).map(([k, label]) => (
+                <option key={k} value={k}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            Round
+            <select
+              value={roundFilter}
+              onChange={(e) => setRoundFilter(e.target.value)}
+              className="ml-2 rounded-md border border-slate-300 px-2 py-1"
+            >
+              <option value="">all</option>
+              <option value="none">none</option>
+              {rounds.data?.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.number}. {r.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
         <ul className="mt-2 space-y-3" data-testid="job-list">
-          {jobs.data?.length === 0 && (
-            <li className="text-sm text-slate-600">No jobs yet. Start a training above.</li>
+          {jobs.data && shown.length === 0 && (
+            <li className="text-sm text-slate-600">
+              {jobs.data.length === 0
+                ? "No jobs yet. Start a reward-model training above, or launch a step from a round's page."
+                : "No job matches the filter."}
+            </li>
           )}
-          {jobs.data?.map((j) => {
-            const metrics = ZTrainingMetrics.safeParse(j.metrics);
-            return (
-              <li
-                key={j.id}
-                className="rounded-lg border border-slate-200 bg-white p-4 text-sm"
-                data-testid="job-row"
-              >
-                <div className="flex flex-wrap items-center gap-3">
-                  <span className="font-medium">{j.kind.replace("_", " ")}</span>
-                  <span data-testid="job-state" className="rounded bg-slate-100 px-2 py-0.5">
-                    {j.state}
-                  </span>
-                  <span className="text-slate-600">{j.phase}</span>
-                  {j.etaSeconds !== null && j.state === "running" && (
-                    <span className="text-slate-600">ETA {j.etaSeconds} s</span>
-                  )}
-                  <span className="text-slate-500">
-                    attempt {j.attempts}/{j.maxAttempts}
-                  </span>
-                  {canManage && ACTIVE.has(j.state) && (
-                    <button
-                      onClick={() => cancel.mutate({ jobId: j.id })}
-                      className="ml-auto rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
-                    >
-                      Cancel
-                    </button>
-                  )}
-                  {canManage && (j.state === "failed" || j.state === "cancelled") && (
-                    <button
-                      onClick={() => retry.mutate({ jobId: j.id })}
-                      className="ml-auto rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
-                    >
-                      Retry
-                    </button>
-                  )}
-                </div>
-                <div
-                  className="mt-2 h-2 w-full overflow-hidden rounded bg-slate-100"
-                  role="progressbar"
-                  aria-valuemin={0}
-                  aria-valuemax={100}
-                  aria-valuenow={Math.round(j.progress * 100)}
-                  aria-label="Progress"
-                >
-                  <div
-                    className="h-full bg-indigo-600 transition-all"
-                    style={{ width: `${Math.round(j.progress * 100)}%` }}
-                  />
-                </div>
-                {j.error && <p className="mt-2 text-red-800">{j.error}</p>}
-                {metrics.success && metrics.data.loss !== undefined && (
-                  <p className="mt-2 text-slate-600">
-                    {metrics.data.axis} · step {metrics.data.step} · loss{" "}
-                    {metrics.data.loss.toFixed(4)}
-                  </p>
-                )}
-                {metrics.success && metrics.data.loss_curve && (
-                  <LossCurve points={metrics.data.loss_curve} />
-                )}
-              </li>
-            );
-          })}
+          {shown.map((j) => (
+            <JobCard key={j.id} job={j} canManage={canManage} onChanged={refresh} />
+          ))}
         </ul>
       </div>
 

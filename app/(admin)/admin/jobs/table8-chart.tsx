@@ -1,5 +1,17 @@
+"use client";
 // Accuracy by degree as grouped bars, one group per degree, one bar per reward model × test set:
 // the paper's pattern is high on "significantly better" falling towards chance on "negligibly".
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 import { DEGREES, DEGREE_LABELS } from "@/lib/shared/protocol";
 import type { TTable8 } from "@/lib/shared/reward-metrics";
 
@@ -12,75 +24,43 @@ export function Table8Chart({ rows }: { rows: { model: string; table8: TTable8 }
     ),
   );
   if (series.length === 0) return null;
-  const w = 640;
-  const h = 200;
-  const groupW = (w - 40) / DEGREES.length;
-  const barW = Math.min(24, (groupW - 16) / series.length);
-  const y = (acc: number) => 10 + (1 - acc) * (h - 50);
+  const data = DEGREES.map((d) => {
+    const row: Record<string, string | number | null> = {
+      degree: DEGREE_LABELS[d].replace(" / unsure", ""),
+    };
+    for (const s of series) row[s.name] = s.cells[d]?.accuracy ?? null;
+    return row;
+  });
   return (
-    <figure className="mt-4">
-      <svg
-        viewBox={`0 0 ${w} ${h}`}
-        className="w-full max-w-3xl"
-        role="img"
-        aria-label="Reward model accuracy by degree of preference"
-        data-testid="table8-chart"
-      >
-        {[0, 0.5, 1].map((t) => (
-          <g key={t}>
-            <line
-              x1={36}
-              x2={w}
-              y1={y(t)}
-              y2={y(t)}
-              stroke={t === 0.5 ? "#94a3b8" : "#e2e8f0"}
-              strokeDasharray={t === 0.5 ? "4 3" : undefined}
+    <figure className="mt-4 max-w-3xl" data-testid="table8-chart">
+      <div style={{ height: 240 }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={data} margin={{ left: -10, right: 10, top: 10 }}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="degree" tick={{ fontSize: 11 }} interval={0} />
+            <YAxis
+              domain={[0, 1]}
+              tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+              tick={{ fontSize: 11 }}
             />
-            <text x={0} y={y(t) + 4} fontSize={10} fill="#64748b">
-              {t * 100}%
-            </text>
-          </g>
-        ))}
-        {DEGREES.map((d, gi) => (
-          <g key={d}>
-            {series.map((s, si) => {
-              const acc = s.cells[d]?.accuracy;
-              if (acc === undefined) return null;
-              const x = 40 + gi * groupW + 8 + si * barW;
-              return (
-                <rect
-                  key={s.name}
-                  x={x}
-                  y={y(acc)}
-                  width={barW - 2}
-                  height={y(0) - y(acc)}
-                  fill={COLORS[si % COLORS.length]}
-                />
-              );
-            })}
-            <text
-              x={40 + gi * groupW + groupW / 2}
-              y={h - 22}
-              fontSize={10}
-              fill="#475569"
-              textAnchor="middle"
-            >
-              {DEGREE_LABELS[d].replace(" / unsure", "")}
-            </text>
-          </g>
-        ))}
-      </svg>
-      <figcaption className="mt-1 flex flex-wrap gap-3 text-xs text-slate-600">
-        {series.map((s, si) => (
-          <span key={s.name} className="flex items-center gap-1">
-            <span
-              className="inline-block h-2 w-3"
-              style={{ background: COLORS[si % COLORS.length] }}
+            <Tooltip
+              formatter={(v) => (typeof v === "number" ? `${(v * 100).toFixed(1)} %` : "—")}
             />
-            {s.name}
-          </span>
-        ))}
-        <span>dashed: chance (50 %)</span>
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <ReferenceLine y={0.5} stroke="#94a3b8" strokeDasharray="4 3" />
+            {series.map((s, i) => (
+              <Bar
+                key={s.name}
+                dataKey={s.name}
+                fill={COLORS[i % COLORS.length]}
+                isAnimationActive={false}
+              />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <figcaption className="text-xs text-slate-600">
+        Reward model accuracy by degree of preference; dashed: chance (50 %).
       </figcaption>
     </figure>
   );

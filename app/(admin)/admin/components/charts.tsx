@@ -1,0 +1,519 @@
+"use client";
+// The admin dashboard's charts (recharts): each one titled, with its numbers in the tooltip and
+// an empty state that says what to do next instead of an empty frame.
+import type { ReactNode } from "react";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ErrorBar,
+  LabelList,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+
+export const COLORS = {
+  helpfulness: "#4f46e5",
+  safety: "#e11d48",
+  oracle: "#0891b2",
+  rewardModel: "#4f46e5",
+  muted: "#e2e8f0",
+  win: "#16a34a",
+  tie: "#94a3b8",
+  loss: "#dc2626",
+} as const;
+
+const PALETTE = ["#4f46e5", "#e11d48", "#0891b2", "#ca8a04", "#16a34a", "#9333ea"];
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+
+/** A titled chart card; `empty` replaces the chart with what to do next. */
+export function ChartCard({
+  title,
+  description,
+  testId,
+  empty,
+  height = 220,
+  children,
+}: {
+  title: string;
+  description?: ReactNode;
+  testId: string;
+  /** When set, shown instead of the chart. */
+  empty?: ReactNode;
+  height?: number;
+  children: ReactNode;
+}) {
+  return (
+    <figure
+      className="rounded-lg border border-slate-200 bg-white p-4"
+      data-testid={testId}
+      aria-label={title}
+    >
+      <figcaption>
+        <h3 className="text-sm font-medium">{title}</h3>
+        {description && <p className="mt-0.5 text-xs text-slate-600">{description}</p>}
+      </figcaption>
+      {empty ? (
+        <p
+          className="mt-3 rounded-md bg-slate-50 px-3 py-6 text-center text-sm text-slate-600"
+          data-testid={`${testId}-empty`}
+        >
+          {empty}
+        </p>
+      ) : (
+        <div className="mt-3" style={{ height }}>
+          <ResponsiveContainer width="100%" height="100%">
+            {children as React.ReactElement}
+          </ResponsiveContainer>
+        </div>
+      )}
+    </figure>
+  );
+}
+
+/** Collected (counted) annotations per axis against the round's target, as filled bars. */
+export function ProgressChart({
+  progress,
+}: {
+  progress: { axis: string; counted: number; target: number; minimum: number }[];
+}) {
+  const data = progress.map((p) => ({
+    axis: p.axis,
+    counted: p.counted,
+    remaining: Math.max(0, p.target - p.counted),
+    label: `${p.counted} / ${p.target}${p.target ? ` (${Math.round((100 * p.counted) / p.target)} %)` : ""}`,
+  }));
+  return (
+    <ChartCard
+      title="Collection progress"
+      description="Non-rejected annotations per axis against the round's targets."
+      testId="chart-progress"
+      height={130}
+    >
+      <BarChart data={data} layout="vertical" margin={{ left: 10, right: 90 }}>
+        <XAxis type="number" hide allowDecimals={false} />
+        <YAxis type="category" dataKey="axis" width={90} tick={{ fontSize: 12 }} />
+        <Tooltip />
+        <Bar
+          dataKey="counted"
+          name="collected"
+          stackId="p"
+          fill={COLORS.helpfulness}
+          isAnimationActive={false}
+        />
+        <Bar
+          dataKey="remaining"
+          name="still to collect"
+          stackId="p"
+          fill={COLORS.muted}
+          isAnimationActive={false}
+        >
+          <LabelList dataKey="label" position="right" fontSize={12} fill="#334155" />
+        </Bar>
+      </BarChart>
+    </ChartCard>
+  );
+}
+
+/** Annotations by degree of preference, one bar per axis. */
+export function DegreeChart({
+  degrees,
+  labels,
+}: {
+  degrees: { degree: string; helpfulness: number; safety: number }[];
+  labels: Record<string, string>;
+}) {
+  const total = degrees.reduce((a, d) => a + d.helpfulness + d.safety, 0);
+  const data = degrees.map((d) => ({ ...d, name: labels[d.degree] ?? d.degree }));
+  return (
+    <ChartCard
+      title="Degree of preference"
+      description="How strongly annotators preferred the chosen response, per axis."
+      testId="chart-degrees"
+      empty={
+        total === 0
+          ? "No annotations yet. Start collecting; annotators label pairs in the Workspace."
+          : undefined
+      }
+    >
+      <BarChart data={data} margin={{ left: -10 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="name" tick={{ fontSize: 11 }} interval={0} />
+        <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
+        <Tooltip />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Bar dataKey="helpfulness" fill={COLORS.helpfulness} isAnimationActive={false} />
+        <Bar dataKey="safety" fill={COLORS.safety} isAnimationActive={false} />
+      </BarChart>
+    </ChartCard>
+  );
+}
+
+const SAFETY_TEXT: Record<string, string> = {
+  chosen_safe_other_unsafe: "chosen safe, other unsafe",
+  both_safe: "both safe",
+  both_unsafe: "both unsafe",
+  chosen_unsafe_other_safe: "chosen unsafe, other safe (dropped)",
+  none: "no label",
+};
+
+/** Safety-axis annotations by safety label. */
+export function SafetyLabelChart({ labels }: { labels: { label: string; n: number }[] }) {
+  const data = labels
+    .filter((l) => l.label !== "none" || l.n > 0)
+    .map((l) => ({ name: SAFETY_TEXT[l.label] ?? l.label, n: l.n }));
+  const total = labels.reduce((a, l) => a + l.n, 0);
+  return (
+    <ChartCard
+      title="Safety labels"
+      description="Safety-axis annotations by bin; chosen-unsafe pairs are left out of the safety reward model."
+      testId="chart-safety-labels"
+      empty={
+        total === 0
+          ? "No safety annotations yet. Give the safety axis a share in the axis mix."
+          : undefined
+      }
+    >
+      <BarChart data={data} layout="vertical" margin={{ left: 10, right: 30 }}>
+        <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11 }} />
+        <YAxis type="category" dataKey="name" width={170} tick={{ fontSize: 11 }} />
+        <Tooltip />
+        <Bar dataKey="n" name="annotations" fill={COLORS.safety} isAnimationActive={false}>
+          <LabelList dataKey="n" position="right" fontSize={11} />
+        </Bar>
+      </BarChart>
+    </ChartCard>
+  );
+}
+
+/** Running totals per axis. */
+function cumulative<T extends { helpfulness: number; safety: number }>(points: T[]): T[] {
+  const out: T[] = [];
+  for (const p of points) {
+    const prev = out.at(-1);
+    out.push({
+      ...p,
+      helpfulness: (prev?.helpfulness ?? 0) + p.helpfulness,
+      safety: (prev?.safety ?? 0) + p.safety,
+    });
+  }
+  return out;
+}
+
+/** Cumulative annotations over time, per axis. */
+export function TimelineChart({
+  points,
+  bucket,
+}: {
+  points: { t: string; helpfulness: number; safety: number }[];
+  bucket: "minute" | "hour" | "day";
+}) {
+  const data = cumulative(points).map((p) => {
+    const d = new Date(p.t);
+    const name =
+      bucket === "day"
+        ? d.toISOString().slice(0, 10)
+        : d
+            .toISOString()
+            .slice(bucket === "hour" ? 5 : 11, 16)
+            .replace("T", " ");
+    return { name, helpfulness: p.helpfulness, safety: p.safety };
+  });
+  return (
+    <ChartCard
+      title="Annotations over time"
+      description={`Cumulative, per ${bucket} (UTC).`}
+      testId="chart-timeline"
+      empty={
+        points.length === 0
+          ? "Nothing collected yet: the curve starts with the first annotation."
+          : undefined
+      }
+    >
+      <LineChart data={data} margin={{ left: -10, right: 10 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="name" tick={{ fontSize: 11 }} />
+        <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
+        <Tooltip />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Line
+          type="stepAfter"
+          dataKey="helpfulness"
+          stroke={COLORS.helpfulness}
+          dot={data.length < 30}
+          isAnimationActive={false}
+        />
+        <Line
+          type="stepAfter"
+          dataKey="safety"
+          stroke={COLORS.safety}
+          dot={data.length < 30}
+          isAnimationActive={false}
+        />
+      </LineChart>
+    </ChartCard>
+  );
+}
+
+export type TWinRatePoint = {
+  round: string;
+  rewardModel: number | null;
+  rewardModelErr: [number, number] | null;
+  oracle: number | null;
+  oracleErr: [number, number] | null;
+};
+
+/** Win rate of each round's new policy against the previous one, with 95 % intervals
+ * (the layout of the Llama 2 paper's Figure 11). */
+export function WinRateHistoryChart({ points }: { points: TWinRatePoint[] }) {
+  return (
+    <ChartCard
+      title="Win rate over rounds"
+      description="Each round's new policy against the previous one (win + ½ tie), judged by the reward models and by the demo world's oracle; bars are 95 % intervals, the dashed line is a draw."
+      testId="chart-win-rate-history"
+      height={260}
+      empty={
+        points.length === 0
+          ? "No round has been evaluated yet. Run an evaluation job from a round's page."
+          : undefined
+      }
+    >
+      <LineChart data={points} margin={{ left: -10, right: 20, top: 10 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="round" tick={{ fontSize: 11 }} padding={{ left: 20, right: 20 }} />
+        <YAxis
+          domain={[0, 1]}
+          tickFormatter={(v: number) => `${v * 100}%`}
+          tick={{ fontSize: 11 }}
+        />
+        <Tooltip formatter={(v) => (typeof v === "number" ? pct(v) : String(v))} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <ReferenceLine y={0.5} stroke="#94a3b8" strokeDasharray="4 3" />
+        <Line
+          dataKey="rewardModel"
+          name="judged by reward models"
+          stroke={COLORS.rewardModel}
+          connectNulls
+          isAnimationActive={false}
+        >
+          <ErrorBar dataKey="rewardModelErr" width={6} stroke={COLORS.rewardModel} />
+        </Line>
+        <Line
+          dataKey="oracle"
+          name="judged by the oracle"
+          stroke={COLORS.oracle}
+          connectNulls
+          isAnimationActive={false}
+        >
+          <ErrorBar dataKey="oracleErr" width={6} stroke={COLORS.oracle} />
+        </Line>
+      </LineChart>
+    </ChartCard>
+  );
+}
+
+export type TSafetyRatePoint = {
+  round: string;
+  unsafeCompliance: number | null;
+  overRefusal: number | null;
+  baselineUnsafeCompliance: number | null;
+  baselineOverRefusal: number | null;
+};
+
+/** Oracle unsafe-compliance and over-refusal of each round's new policy (solid) and the policy
+ * it was compared with (dashed). */
+export function SafetyRatesHistoryChart({ points }: { points: TSafetyRatePoint[] }) {
+  return (
+    <ChartCard
+      title="Unsafe compliance and over-refusal over rounds"
+      description="Oracle rates on the held-out prompts: the new policy (solid) against its baseline (dashed). Lower is better for both."
+      testId="chart-safety-history"
+      height={260}
+      empty={
+        points.length === 0
+          ? "No oracle-judged evaluation yet. Evaluate a round on the demo world's held-out prompts."
+          : undefined
+      }
+    >
+      <LineChart data={points} margin={{ left: -10, right: 20, top: 10 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="round" tick={{ fontSize: 11 }} padding={{ left: 20, right: 20 }} />
+        <YAxis
+          domain={[0, "auto"]}
+          tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+          tick={{ fontSize: 11 }}
+        />
+        <Tooltip formatter={(v) => (typeof v === "number" ? pct(v) : String(v))} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Line
+          dataKey="unsafeCompliance"
+          name="unsafe compliance"
+          stroke={COLORS.safety}
+          connectNulls
+          isAnimationActive={false}
+        />
+        <Line
+          dataKey="overRefusal"
+          name="over-refusal"
+          stroke="#ca8a04"
+          connectNulls
+          isAnimationActive={false}
+        />
+        <Line
+          dataKey="baselineUnsafeCompliance"
+          name="unsafe compliance (baseline)"
+          stroke={COLORS.safety}
+          strokeDasharray="4 3"
+          strokeOpacity={0.6}
+          connectNulls
+          isAnimationActive={false}
+        />
+        <Line
+          dataKey="baselineOverRefusal"
+          name="over-refusal (baseline)"
+          stroke="#ca8a04"
+          strokeDasharray="4 3"
+          strokeOpacity={0.6}
+          connectNulls
+          isAnimationActive={false}
+        />
+      </LineChart>
+    </ChartCard>
+  );
+}
+
+/** Win / tie / loss of the new policy against the baseline, one stacked bar per judge. */
+export function WinTieLossChart({
+  rows,
+}: {
+  rows: { judge: string; win: number; tie: number; loss: number }[];
+}) {
+  return (
+    <ChartCard
+      title="New policy against the previous one"
+      description="Share of held-out prompts won, tied and lost."
+      testId="chart-win-tie-loss"
+      height={60 + rows.length * 40}
+    >
+      <BarChart data={rows} layout="vertical" stackOffset="expand" margin={{ left: 10, right: 20 }}>
+        <XAxis
+          type="number"
+          tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+          tick={{ fontSize: 11 }}
+        />
+        <YAxis type="category" dataKey="judge" width={110} tick={{ fontSize: 12 }} />
+        <Tooltip />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Bar dataKey="win" stackId="w" fill={COLORS.win} isAnimationActive={false} />
+        <Bar dataKey="tie" stackId="w" fill={COLORS.tie} isAnimationActive={false} />
+        <Bar dataKey="loss" stackId="w" fill={COLORS.loss} isAnimationActive={false} />
+      </BarChart>
+    </ChartCard>
+  );
+}
+
+/** A line chart of one or more series over a numeric x (steps, iterations). */
+export function SeriesChart({
+  title,
+  description,
+  testId,
+  data,
+  x,
+  xLabel,
+  series,
+  height = 180,
+  empty,
+}: {
+  title: string;
+  description?: string;
+  testId: string;
+  data: Record<string, number | null>[];
+  x: string;
+  xLabel: string;
+  series: { key: string; label: string; color?: string }[];
+  height?: number;
+  empty?: string;
+}) {
+  return (
+    <ChartCard
+      title={title}
+      description={description}
+      testId={testId}
+      height={height}
+      empty={data.length < 2 ? (empty ?? "The curve appears after a few steps.") : undefined}
+    >
+      <LineChart data={data} margin={{ left: -10, right: 10 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis
+          dataKey={x}
+          type="number"
+          domain={["dataMin", "dataMax"]}
+          tick={{ fontSize: 11 }}
+          label={{ value: xLabel, position: "insideBottomRight", offset: -2, fontSize: 11 }}
+        />
+        <YAxis
+          domain={["auto", "auto"]}
+          tick={{ fontSize: 11 }}
+          tickFormatter={(v: number) =>
+            Math.abs(v) < 0.01 && v !== 0 ? v.toExponential(1) : String(Math.round(v * 1000) / 1000)
+          }
+        />
+        <Tooltip />
+        {series.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}
+        {series.map((s, i) => (
+          <Line
+            key={s.key}
+            dataKey={s.key}
+            name={s.label}
+            stroke={s.color ?? PALETTE[i % PALETTE.length]}
+            dot={data.length < 25}
+            isAnimationActive={false}
+          />
+        ))}
+      </LineChart>
+    </ChartCard>
+  );
+}
+
+/** Two numbers side by side as bars (e.g. mean reward against mean best-of-K reward). */
+export function CompareBars({
+  title,
+  description,
+  testId,
+  bars,
+}: {
+  title: string;
+  description?: string;
+  testId: string;
+  bars: { name: string; value: number }[];
+}) {
+  return (
+    <ChartCard
+      title={title}
+      description={description}
+      testId={testId}
+      height={60 + bars.length * 34}
+    >
+      <BarChart data={bars} layout="vertical" margin={{ left: 10, right: 50 }}>
+        <XAxis type="number" domain={[0, "auto"]} tick={{ fontSize: 11 }} />
+        <YAxis type="category" dataKey="name" width={150} tick={{ fontSize: 11 }} />
+        <Tooltip />
+        <Bar dataKey="value" fill={COLORS.helpfulness} isAnimationActive={false}>
+          <LabelList
+            dataKey="value"
+            position="right"
+            fontSize={11}
+            formatter={(v: unknown) => (typeof v === "number" ? v.toFixed(3) : String(v))}
+          />
+        </Bar>
+      </BarChart>
+    </ChartCard>
+  );
+}
