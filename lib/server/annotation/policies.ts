@@ -1,21 +1,19 @@
 import "server-only";
-// Which policy samples each side. "latest" is the newest policy version, "previous" the one
-// before it (the paper's default: every round is also a model comparison). The first time, the
-// engine's loaded model is registered as the first policy version.
+// Which policy samples each side. "latest" is the newest *published* policy, "previous" the one
+// before it (the paper's default: every round is also a model comparison); a round's policies
+// count once the round is published (lib/server/rlhf/models.ts has the rules). The first time,
+// the engine's loaded model is registered as the first policy version.
 import { prisma } from "@/lib/db";
 import { DomainError } from "@/lib/server/errors";
+import { engineModelName, publishedPolicies } from "@/lib/server/rlhf/models";
 import type { TVariant } from "@/lib/shared/round-config";
 import { loadedPolicy } from "./engine-stream";
 
 export type TResolvedModel = { id: string; engineModel: string };
 
-/** The newest two policy versions, newest first (at least one: the engine's model). */
+/** The newest two published policies, newest first (at least one: the engine's model). */
 export async function latestPolicies() {
-  const list = await prisma.modelVersion.findMany({
-    where: { kind: "policy" },
-    orderBy: { createdAt: "desc" },
-    take: 2,
-  });
+  const list = (await publishedPolicies()).slice(0, 2);
   if (list.length > 0) return list;
   const engine = await loadedPolicy();
   const base = await prisma.modelVersion.upsert({
@@ -36,15 +34,15 @@ export async function resolvePolicyModels(
 ): Promise<[TResolvedModel, TResolvedModel]> {
   const [latest, previous] = await latestPolicies();
   const resolve = async (v: TVariant): Promise<TResolvedModel> => {
-    if (v.model === "latest") return { id: latest!.id, engineModel: latest!.name };
+    if (v.model === "latest") return { id: latest!.id, engineModel: engineModelName(latest!) };
     if (v.model === "previous") {
       const m = previous ?? latest!;
-      return { id: m.id, engineModel: m.name };
+      return { id: m.id, engineModel: engineModelName(m) };
     }
     const m = await prisma.modelVersion.findUnique({ where: { id: v.model } });
     if (!m || m.kind !== "policy")
       throw new DomainError("BAD_REQUEST", `Model version ${v.model} is not a policy`);
-    return { id: m.id, engineModel: m.name };
+    return { id: m.id, engineModel: engineModelName(m) };
   };
   return [await resolve(variants[0]), await resolve(variants[1])];
 }

@@ -2,24 +2,20 @@
 // engine train one reward model per axis (policy trunk + scalar head, margin loss), and register
 // each as a model version with its Table 8 accuracies.
 //
-// The engine job id is derived from the platform job and the axis, so a retried attempt whose
-// engine job is still running (the worker died, not the engine) follows it instead of starting
-// over; an engine that restarted answers 404 and the attempt starts the training again.
+// The engine job id is derived from the platform job and the axis, so a retried attempt follows
+// an engine job still running and an engine that restarted gets it again (./engine-job.ts).
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { prisma } from "@/lib/db";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
-import { EngineError } from "@/lib/engine/client";
 import { env } from "@/lib/env";
 import { resolveBasePolicy } from "@/lib/server/jobs/base-policy";
 import { buildDatasets, toJsonl } from "@/lib/server/training-data/build-datasets";
-import { engine } from "@/lib/server/engine";
 import { jobSpec } from "@/lib/server/jobs/transitions";
 import { marginTable } from "@/lib/shared/jobs";
-import type { TJobSnapshot } from "@/lib/shared/engine-protocol";
-import { JobCancelled, PermanentJobError, type TJobContext } from "../runner";
-
-const POLL_MS = 1000;
+import { ZTrainRewardResult } from "@/lib/shared/engine-protocol";
+import { PermanentJobError, type TJobContext } from "../runner";
+import { permanent, runEngineJob } from "./engine-job";
 
 export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
   const spec = jobSpec(job);
@@ -56,7 +52,7 @@ export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.In
       );
     }
   }
-  const base = await resolveBasePolicy(cfg.baseModelId);
+  const base = await permanent(() => resolveBasePolicy(cfg.baseModelId));
   const testFiles = {
     ...(ds.test.helpfulness.length ? { helpfulness: files.helpfulnessTest } : {}),
     ...(ds.test.safety.length ? { safety: files.safetyTest } : {}),
@@ -67,56 +63,29 @@ export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.In
     const engineId = `${job.id}-${axis}`;
     const outputDir = path.join(dir, `reward-${axis}`);
     const share = (p: number) => (i + p) / cfg.axes.length;
-    let snap: TJobSnapshot = await engine().createJob({
-      id: engineId,
-      kind: "train_reward",
-      spec: {
-        base_model: base.artifactPath,
-        output_dir: outputDir,
-        train_file: axis === "helpfulness" ? files.helpfulnessTrain : files.safetyTrain,
-        test_files: testFiles,
-        axis,
-        margins: marginTable(cfg.margins),
-        epochs: cfg.epochs,
-        learning_rate: cfg.learningRate,
-        batch_size: cfg.batchSize,
-        seed: cfg.seed,
+    const snap = await runEngineJob({
+      ctx,
+      label: `${axis} reward model`,
+      share,
+      metricsExtra: { axis },
+      request: {
+        id: engineId,
+        kind: "train_reward",
+        spec: {
+          base_model: base.artifactPath,
+          output_dir: outputDir,
+          train_file: axis === "helpfulness" ? files.helpfulnessTrain : files.safetyTrain,
+          test_files: testFiles,
+          axis,
+          margins: marginTable(cfg.margins),
+          epochs: cfg.epochs,
+          learning_rate: cfg.learningRate,
+          batch_size: cfg.batchSize,
+          seed: cfg.seed,
+        },
       },
     });
-    while (snap.state === "queued" || snap.state === "running") {
-      try {
-        await ctx.report({
-          progress: share(snap.progress),
-          phase: `${axis} reward model: ${snap.phase ?? snap.state}`,
-          etaSeconds: snap.eta_seconds ?? null,
-          metrics: { axis, ...(snap.metrics ?? {}) } as Prisma.InputJsonValue,
-        });
-      } catch (error) {
-        if (error instanceof JobCancelled)
-          await engine()
-            .cancelJob(engineId)
-            .catch(() => undefined);
-        throw error;
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS));
-      try {
-        snap = await engine().getJob(engineId);
-      } catch (error) {
-        if (error instanceof EngineError && error.status === 404) {
-          throw new Error(
-            `the engine lost the ${axis} training (it restarted?); the next attempt starts it again`,
-          );
-        }
-        throw error;
-      }
-    }
-    if (snap.state === "cancelled") throw new JobCancelled("cancelled in the engine");
-    if (snap.state !== "succeeded" || !snap.result) {
-      throw new Error(
-        `the engine's ${axis} training ${snap.state}: ${snap.error ?? "no reason given"}`,
-      );
-    }
-    const result = snap.result;
+    const result = ZTrainRewardResult.parse(snap.result);
     const kind = axis === "helpfulness" ? "reward_helpfulness" : "reward_safety";
     const version = (await prisma.modelVersion.count({ where: { kind } })) + 1;
     const model = await prisma.modelVersion.create({

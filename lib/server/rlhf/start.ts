@@ -1,0 +1,104 @@
+import "server-only";
+// Starting a job of any kind for a round (tRPC jobs.start): the spec is validated, the round must
+// be in a state where that kind makes sense, and what the job needs must exist; each refusal says
+// what to do instead.
+import { prisma } from "@/lib/db";
+import type { RoundStatus } from "@/lib/generated/prisma/client";
+import { DomainError } from "@/lib/server/errors";
+import { enqueueJob } from "@/lib/server/jobs/transitions";
+import { ZJobSpec, type TJobSpec, type TJobSpecInput } from "@/lib/shared/jobs";
+import { newestRoundPolicy, requirePolicy, roundRewardKinds } from "./models";
+
+type TKind = TJobSpec["kind"];
+
+/** The round states in which a job of each kind may start. */
+export const KIND_ROUND_STATES: Record<TKind, RoundStatus[]> = {
+  train_reward: ["collecting", "training_rewards"],
+  sft: ["collecting", "training_rewards", "rlhf"],
+  rejection_sampling: ["training_rewards", "rlhf"],
+  ppo: ["training_rewards", "rlhf"],
+  evaluate: ["rlhf", "evaluating"],
+};
+
+const LABEL: Record<TKind, string> = {
+  train_reward: "Reward-model training",
+  sft: "Supervised fine-tuning",
+  rejection_sampling: "Rejection sampling",
+  ppo: "PPO",
+  evaluate: "Evaluation",
+};
+
+/** Kinds that only make sense inside a round. */
+const ROUND_KINDS = new Set<TKind>(["rejection_sampling", "ppo", "evaluate"]);
+
+function parseSpec(input: TJobSpecInput): TJobSpec {
+  const parsed = ZJobSpec.safeParse(input);
+  if (!parsed.success) {
+    throw new DomainError(
+      "BAD_REQUEST",
+      parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; "),
+    );
+  }
+  return parsed.data;
+}
+
+/** Why a job cannot start, or null. */
+async function prerequisites(spec: TJobSpec, roundId: string, roundNumber: number) {
+  const c = spec.config;
+  if ("baseModelId" in c && c.baseModelId) await requirePolicy(c.baseModelId, "baseModelId");
+  if (spec.kind === "rejection_sampling" || spec.kind === "ppo" || spec.kind === "evaluate") {
+    const kinds = await roundRewardKinds(roundId);
+    const missing = (["reward_helpfulness", "reward_safety"] as const).filter((k) => !kinds.has(k));
+    if (missing.length)
+      return `Round ${roundNumber} has no ${missing.join(" or ")} model: train its reward models first (train_reward)`;
+  }
+  if (spec.kind === "evaluate") {
+    const model = spec.config.modelId
+      ? await requirePolicy(spec.config.modelId, "modelId")
+      : await newestRoundPolicy(roundId);
+    if (!model)
+      return `Round ${roundNumber} has no new policy to evaluate: run rejection sampling or PPO first`;
+    if (spec.config.baselineId) {
+      await requirePolicy(spec.config.baselineId, "baselineId");
+      if (spec.config.baselineId === model.id)
+        return "The model and its baseline are the same policy: pick another baselineId";
+    }
+  }
+  return null;
+}
+
+export async function startJob(args: {
+  roundId?: string | undefined;
+  spec: TJobSpecInput;
+  actorId?: string | null;
+}) {
+  const spec = parseSpec(args.spec);
+  if (!args.roundId) {
+    if (ROUND_KINDS.has(spec.kind))
+      throw new DomainError(
+        "BAD_REQUEST",
+        `roundId: ${LABEL[spec.kind].toLowerCase()} belongs to a round; say which`,
+      );
+    return enqueueJob(spec, { actorId: args.actorId ?? null });
+  }
+  const round = await prisma.round.findUnique({ where: { id: args.roundId } });
+  if (!round) throw new DomainError("NOT_FOUND", `roundId: no round ${args.roundId}`);
+  const allowed = KIND_ROUND_STATES[spec.kind];
+  if (!allowed.includes(round.status)) {
+    throw new DomainError(
+      "CONFLICT",
+      `Round ${round.number} is ${round.status}: ${LABEL[spec.kind].toLowerCase()} runs while a round is ${allowed.join(" or ")}`,
+    );
+  }
+  const why = await prerequisites(spec, round.id, round.number);
+  if (why) throw new DomainError("CONFLICT", why);
+  const busy = await prisma.job.findFirst({
+    where: { roundId: round.id, kind: spec.kind, state: { in: ["queued", "running"] } },
+  });
+  if (busy)
+    throw new DomainError(
+      "CONFLICT",
+      `A ${spec.kind} job for round ${round.number} is already ${busy.state} (${busy.id}); wait for it or cancel it`,
+    );
+  return enqueueJob(spec, { actorId: args.actorId ?? null, roundId: round.id });
+}

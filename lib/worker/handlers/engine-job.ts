@@ -1,0 +1,124 @@
+// Running one engine job from a worker handler: submit it under an id derived from the platform
+// job, poll its snapshot into the job's progress, pass a cancel on to the engine, and return the
+// finished result.
+//
+// The engine keeps jobs in memory. A retried attempt whose engine job is still running (the
+// worker died, not the engine) follows it instead of starting over, because the id is the same.
+// An engine that restarted answers 404: if the job had finished, its result.json in the output
+// folder is used; otherwise the attempt fails (retryable) and the next one submits it again.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { EngineError } from "@/lib/engine/client";
+import { engine } from "@/lib/server/engine";
+import { DomainError } from "@/lib/server/errors";
+import type { TCreateJobRequest, TJobSnapshot } from "@/lib/shared/engine-protocol";
+import { JobCancelled, PermanentJobError, type TJobContext } from "../runner";
+
+export const POLL_MS = 1000;
+
+export type TEngineJobRun = {
+  ctx: TJobContext;
+  request: TCreateJobRequest;
+  /** What the job is, for people: "rejection sampling", "helpfulness reward model". */
+  label: string;
+  /** Maps the engine's progress (0..1) to the platform job's (for jobs of several engine jobs). */
+  share?: (p: number) => number;
+  /** Extra fields stored with the engine's metrics on the platform job. */
+  metricsExtra?: Record<string, unknown>;
+};
+
+async function readResultFile(outputDir: string): Promise<Record<string, unknown> | null> {
+  try {
+    const text = await readFile(path.join(outputDir, "result.json"), "utf8");
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs one engine job to its end and returns its final snapshot (state "succeeded", a result). */
+export async function runEngineJob(run: TEngineJobRun): Promise<TJobSnapshot & { result: object }> {
+  const { ctx, request, label } = run;
+  const share = run.share ?? ((p: number) => p);
+  const outputDir = request.spec.output_dir;
+  const report = (snap: TJobSnapshot) =>
+    ctx.report({
+      progress: share(snap.progress),
+      phase: `${label}: ${snap.phase ?? snap.state}`,
+      etaSeconds: snap.eta_seconds ?? null,
+      metrics: { ...(run.metricsExtra ?? {}), ...(snap.metrics ?? {}) } as Prisma.InputJsonValue,
+    });
+
+  // An earlier attempt's engine job finished (and the engine has restarted since): keep its work.
+  const done = await readResultFile(outputDir);
+  if (done) {
+    const snap: TJobSnapshot = {
+      id: request.id,
+      kind: request.kind,
+      state: "succeeded",
+      progress: 1,
+      phase: null,
+      eta_seconds: 0,
+      metrics: {},
+      error: null,
+      result: done,
+    };
+    await report(snap);
+    return { ...snap, result: done };
+  }
+  let snap: TJobSnapshot;
+  try {
+    snap = await engine().createJob(request);
+  } catch (error) {
+    // 400: the engine refused the spec (a missing file, a bad value); another attempt cannot fix it.
+    if (error instanceof EngineError && error.status === 400)
+      throw new PermanentJobError(`the engine refused the ${label} job: ${error.message}`);
+    throw error;
+  }
+  while (snap.state === "queued" || snap.state === "running") {
+    try {
+      await report(snap);
+    } catch (error) {
+      if (error instanceof JobCancelled)
+        await engine()
+          .cancelJob(request.id)
+          .catch(() => undefined);
+      throw error;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    try {
+      snap = await engine().getJob(request.id);
+    } catch (error) {
+      if (error instanceof EngineError && error.status === 404) {
+        const result = await readResultFile(outputDir);
+        if (result) {
+          snap = { ...snap, state: "succeeded", progress: 1, result };
+          break;
+        }
+        throw new Error(
+          `the engine lost the ${label} job (it restarted?); the next attempt starts it again`,
+        );
+      }
+      throw error;
+    }
+  }
+  if (snap.state === "cancelled") throw new JobCancelled("cancelled in the engine");
+  if (snap.state !== "succeeded" || !snap.result) {
+    throw new Error(`the engine's ${label} job ${snap.state}: ${snap.error ?? "no reason given"}`);
+  }
+  // The final snapshot's metrics (loss curve, PPO iterations) stay on the job for the jobs page.
+  await report(snap);
+  return snap as TJobSnapshot & { result: object };
+}
+
+/** Missing data or a bad model id found while preparing a job: no retry can fix it. */
+export async function permanent<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof DomainError) throw new PermanentJobError(error.message);
+    throw error;
+  }
+}
