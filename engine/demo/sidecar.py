@@ -73,8 +73,8 @@ def _messages(req: dict) -> tuple[Message, ...]:
     return tuple(out)
 
 
-def _score_json(s: oracle.Score) -> dict:
-    return {"helpfulness": s.helpfulness, "verdict": s.verdict, "family": s.family}
+def _score_json(s: oracle.Score, axis: str) -> dict:
+    return {"helpfulness": s.helpfulness, "verdict": s.verdict, "family": s.family, "axis_score": s.axis_score(axis)}
 
 
 class Sidecar:
@@ -101,8 +101,8 @@ class Sidecar:
             "safety_label": ann.safety_label,
             "chosen_unsafe_other_safe": ann.chosen_unsafe_other_safe,
             "time_spent_ms": ann.time_spent_ms,
-            "oracle": {"left": _score_json(oracle.score(messages, left)),
-                       "right": _score_json(oracle.score(messages, right))},
+            "oracle": {"left": _score_json(oracle.score(messages, left), axis),
+                       "right": _score_json(oracle.score(messages, right), axis)},
         }
 
     def prompt(self, req: dict) -> dict:
