@@ -3,6 +3,7 @@
 // held goes back to the queue when its lease runs out (≤ 30 s), exactly as after a crash.
 import os from "node:os";
 import { env } from "@/lib/env";
+import { sft } from "@/lib/worker/handlers/sft";
 import { trainReward } from "@/lib/worker/handlers/train-reward";
 import { runWorker } from "@/lib/worker/runner";
 
@@ -20,7 +21,7 @@ try {
 console.log(`worker ready (${workerId})`);
 runWorker({
   workerId,
-  handlers: { train_reward: trainReward },
+  handlers: { train_reward: trainReward, sft },
   signal: stop.signal,
   log: (line) => console.log(line),
 }).catch((error: unknown) => {

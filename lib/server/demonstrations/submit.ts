@@ -105,7 +105,12 @@ export async function submitDemonstration(
     where: { contentHash: hash },
     select: { id: true },
   });
-  if (duplicate) throw new DomainError("CONFLICT", DUPLICATE_MESSAGE);
+  if (duplicate) {
+    // The same submit, retried while the first was being written, is not a duplicate of itself.
+    const winner = await existingByKey(annotatorId, input.idempotencyKey);
+    if (winner) return winner;
+    throw new DomainError("CONFLICT", DUPLICATE_MESSAGE);
+  }
 
   try {
     return await prisma.$transaction(async (tx) => {

@@ -1,0 +1,106 @@
+// Job "sft": supervised fine-tuning of a policy on the approved demonstrations (the reviewer's
+// edit when there is one), loss on assistant tokens only (the engine's `sft` kind, Llama 2 chat
+// format, short dialogues packed). The result is registered as a policy version whose parent is
+// the base policy, in the job's round, named `policy-r{n}-sft` (`policy-sft` without a round).
+//
+// The training file is written before the engine job is submitted, from the database as it is
+// then; a retried attempt rewrites it and the engine job id stays the platform job's id, so a
+// retry follows a running engine job (see engine-job.ts).
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { prisma } from "@/lib/db";
+import type { Job, Prisma } from "@/lib/generated/prisma/client";
+import { env } from "@/lib/env";
+import { approvedDemonstrations, sftJsonl } from "@/lib/server/demonstrations/training";
+import { resolveBasePolicy } from "@/lib/server/jobs/base-policy";
+import { jobSpec } from "@/lib/server/jobs/transitions";
+import { PermanentJobError, type TJobContext } from "../runner";
+import { permanent, runEngineJob } from "./engine-job";
+
+/** A name not yet taken: `base`, then `base-2`, `base-3` … */
+async function freeName(base: string): Promise<string> {
+  const taken = new Set(
+    (
+      await prisma.modelVersion.findMany({
+        where: { name: { startsWith: base } },
+        select: { name: true },
+      })
+    ).map((m) => m.name),
+  );
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+export async function sft(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
+  const spec = jobSpec(job);
+  if (spec.kind !== "sft") throw new PermanentJobError(`not an sft job: ${spec.kind}`);
+  const cfg = spec.config;
+  const dir = path.resolve(env().PAIRWISE_DATA_DIR, "jobs", job.id);
+  await mkdir(dir, { recursive: true });
+
+  await ctx.report({ progress: 0, phase: "collecting approved demonstrations" });
+  const rows = await approvedDemonstrations(cfg.roundIds);
+  if (rows.length === 0)
+    throw new PermanentJobError(
+      "no approved demonstrations: annotators write demonstrations and a reviewer approves them first",
+    );
+  const trainFile = path.join(dir, "sft-train.jsonl");
+  await writeFile(trainFile, sftJsonl(rows));
+  const base = await permanent(() => resolveBasePolicy(cfg.baseModelId));
+  const outputDir = path.join(dir, "sft");
+
+  const snap = await runEngineJob({
+    ctx,
+    label: "supervised fine-tuning",
+    request: {
+      id: job.id,
+      kind: "sft",
+      spec: {
+        base_model: base.artifactPath,
+        output_dir: outputDir,
+        train_file: trainFile,
+        epochs: cfg.epochs,
+        learning_rate: cfg.learningRate,
+        batch_size: cfg.batchSize,
+        seed: cfg.seed,
+      },
+    },
+    metricsExtra: { demonstrations: rows.length },
+  });
+  const result = snap.result as Record<string, unknown>;
+  const modelDir =
+    typeof result.model_dir === "string" ? result.model_dir : path.join(outputDir, "model");
+
+  const round = job.roundId
+    ? await prisma.round.findUnique({ where: { id: job.roundId }, select: { number: true } })
+    : null;
+  // A retried attempt that already registered the model (it died after this) keeps that one.
+  const existing = await prisma.modelVersion.findFirst({
+    where: { kind: "policy", artifactPath: modelDir },
+  });
+  const model =
+    existing ??
+    (await prisma.modelVersion.create({
+      data: {
+        name: await freeName(round ? `policy-r${round.number}-sft` : "policy-sft"),
+        kind: "policy",
+        parentId: base.id,
+        roundId: job.roundId,
+        artifactPath: modelDir,
+        metrics: {
+          stage: "sft",
+          ...result,
+          demonstrations: rows.length,
+          config: cfg,
+        } as Prisma.InputJsonValue,
+      },
+    }));
+  await ctx.report({ progress: 1, phase: `saved as ${model.name}` });
+  return {
+    modelVersionId: model.id,
+    modelName: model.name,
+    parentId: base.id,
+    demonstrations: rows.length,
+    ...result,
+  } as Prisma.InputJsonValue;
+}
