@@ -1,0 +1,139 @@
+// The sft job end to end against a real engine: the training file holds the approved
+// demonstrations only (a reviewer's edit in place of the annotator's text), the engine fine-tunes
+// the loaded policy on them, and the result is registered as a policy version `policy-r1-sft`
+// whose parent is the base policy, with its loss curve on the job.
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TTestDatabase } from "@/lib/db/testing";
+import { freePort } from "@/lib/db/pglite-server";
+import { startService, type TService } from "@/lib/platform/services";
+import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
+import { defaultRoundConfig } from "@/lib/shared/round-config";
+
+let db: TTestDatabase;
+let engineProc: TService | undefined;
+let roundId = "";
+const token = "sft-test-token-0123456789abcdef";
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "pairwise-sft-"));
+
+async function seed() {
+  const user = await db.prisma.user.create({
+    data: { id: "u-sft", name: "sft", email: "sft@sft.test", role: "annotator" },
+  });
+  const round = await db.prisma.round.create({
+    data: { number: 1, name: "r", status: "collecting", config: defaultRoundConfig() },
+  });
+  roundId = round.id;
+  const prompt = await db.prisma.prompt.create({
+    data: { text: "seed", source: "seed", tags: [] },
+  });
+  const demo = (i: number, q: string, a: string, extra: object = {}) =>
+    db.prisma.demonstration.create({
+      data: {
+        roundId: round.id,
+        promptId: prompt.id,
+        annotatorId: user.id,
+        axis: "helpfulness",
+        messages: [
+          { role: "user", content: q },
+          { role: "assistant", content: a },
+        ],
+        status: "approved",
+        reviewedAt: new Date(),
+        contentHash: `hash-${i}`,
+        idempotencyKey: `key-${i}`,
+        timeSpentMs: 1000,
+        ...extra,
+      },
+    });
+  for (let i = 0; i < 32; i++) await demo(i, `What is ${i} + 1?`, `The answer is ${i + 1}.`);
+  await demo(100, "Rejected question one?", "REJECTED-TEXT should never be trained on.", {
+    status: "rejected",
+    reason: "wrong",
+  });
+  await demo(101, "Pending question two?", "PENDING-TEXT is not reviewed yet.", {
+    status: "pending",
+    reviewedAt: null,
+  });
+  await demo(102, "What is 40 + 2?", "ORIGINAL-TEXT forty three.", {
+    editedMessages: [
+      { role: "user", content: "What is 40 + 2?" },
+      { role: "assistant", content: "The answer is 42." },
+    ],
+  });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  process.env.PAIRWISE_DATA_DIR = dataDir;
+  process.env.ENGINE_URL = `http://127.0.0.1:${port}`;
+  process.env.ENGINE_TOKEN = token;
+  db = await withTestDatabase();
+  await seed();
+  engineProc = await startService({
+    name: "engine",
+    command: "/usr/bin/python3",
+    args: ["-m", "engine", "serve"],
+    env: {
+      ...process.env,
+      OMP_WAIT_POLICY: "PASSIVE",
+      ENGINE_PORT: String(port),
+      ENGINE_TOKEN: token,
+      PAIRWISE_DATA_DIR: dataDir,
+    },
+    readyPattern: /engine listening on/,
+    timeoutMs: 120_000,
+    log: () => {},
+  });
+}, 240_000);
+afterAll(async () => {
+  await engineProc?.stop("SIGKILL");
+  await db?.close();
+});
+
+describe(`sft job on ${TEST_BACKEND}`, () => {
+  it(
+    "fine-tunes on the approved demonstrations and registers a policy with its parent",
+    { timeout: 300_000 },
+    async () => {
+      const t = await import("@/lib/server/jobs/transitions");
+      const { runOne } = await import("./runner");
+      const { sft } = await import("./handlers/sft");
+      const job = await t.enqueueJob(
+        { kind: "sft", config: { epochs: 2, learningRate: 1e-3, batchSize: 8, seed: 1 } },
+        { roundId },
+      );
+      const log: string[] = [];
+      const claimed = (await t.claimNextJob("w-sft", new Date()))!;
+      await runOne(claimed, "w-sft", { sft }, (l) => log.push(l));
+      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      expect(row.state, `${row.error}\n${log.join("\n")}`).toBe("succeeded");
+
+      const lines = readFileSync(path.join(dataDir, "jobs", job.id, "sft-train.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { messages: { role: string; content: string }[] });
+      expect(lines).toHaveLength(33);
+      const text = JSON.stringify(lines);
+      expect(text).not.toMatch(/REJECTED-TEXT|PENDING-TEXT|ORIGINAL-TEXT/);
+      expect(text).toContain("The answer is 42.");
+
+      const result = row.result as { modelVersionId: string; examples: number; final_loss: number };
+      expect(result.examples).toBe(33);
+      const model = await db.prisma.modelVersion.findUniqueOrThrow({
+        where: { id: result.modelVersionId },
+        include: { parent: true },
+      });
+      expect(model.name).toBe("policy-r1-sft");
+      expect(model.kind).toBe("policy");
+      expect(model.roundId).toBe(roundId);
+      expect(model.parent?.kind).toBe("policy");
+      expect(existsSync(path.join(model.artifactPath, "tokenizer.model"))).toBe(true);
+      const curve = (row.metrics as { loss_curve: [number, number][] }).loss_curve;
+      expect(curve.length).toBeGreaterThan(1);
+      expect(curve.at(-1)![1]).toBeLessThan(curve[0]![1]);
+    },
+  );
+});
