@@ -32,17 +32,25 @@ import torch
 
 from .protocol import ApiError
 from .reward.data import DataError
-from .reward.spec import TrainRewardSpec, parse_train_reward
+from .reward.spec import parse_train_reward
 from .reward.train import Cancelled, downsample, train_reward
+from .rlhf.evaluate import run_evaluate
+from .rlhf.rejection_sampling import run_rejection_sampling
+from .rlhf.sft import run_sft
+from .rlhf.spec import parse_evaluate, parse_rejection_sampling, parse_sft
 
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 STATUS_EVERY_S = 1.0
 
-# kind -> (validate the spec or raise ApiError, run it: (spec, device, report, should_stop) -> result)
+# kind -> (validate the spec or raise ApiError, run it: (spec, device, report, should_stop) -> result).
+# A spec is any object with an `output_dir`; one line per kind.
 KINDS: dict[str, tuple[Callable[[Any], Any], Callable[..., dict]]] = {
     "train_reward": (parse_train_reward, train_reward),
+    "rejection_sampling": (parse_rejection_sampling, run_rejection_sampling),
+    "evaluate": (parse_evaluate, run_evaluate),
+    "sft": (parse_sft, run_sft),
 }
 
 
@@ -57,7 +65,7 @@ def write_json_atomic(path: str, payload: Any) -> None:
 class Job:
     id: str
     kind: str
-    spec: TrainRewardSpec
+    spec: Any  # the kind's spec dataclass (has output_dir)
     state: str = "queued"
     progress: float = 0.0
     phase: Optional[str] = None
@@ -198,7 +206,7 @@ class JobManager:
         else:
             final = {"state": "succeeded", "progress": 1.0, "phase": None, "eta_seconds": 0.0, "result": result}
         finally:
-            if job.kind == "train_reward" and self.device.type == "cuda":
+            if self.device.type == "cuda":  # every kind trains or samples: give the memory back
                 torch.cuda.empty_cache()
         with self.cond:
             for k, v in final.items():

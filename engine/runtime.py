@@ -19,6 +19,7 @@ import resource
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -28,11 +29,13 @@ from . import checkpoint
 from .config import named_config
 from .generate import Generator
 from .model import Llama, LlamaScalar, init_weights
+from .protocol import ApiError
 from .tokenizer import Tokenizer, train_tokenizer
 
 ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 BUNDLED_MODEL = os.path.join(ENGINE_DIR, "models", "pairwise-tiny-chat")
 RANDOM_MODEL_NAME = "random-tiny"
+MAX_POLICIES = 2  # policy directories kept loaded besides ENGINE_MODEL (an LRU)
 
 
 class SettingsError(ValueError):
@@ -141,6 +144,7 @@ class Runtime:
         if not isinstance(self.policy.model, Llama):
             raise SettingsError(f"ENGINE_MODEL={path!r} has a scalar head; it must be a language model")
         self.generator = Generator(self.policy.model, self.policy.tokenizer, settings.decode_mode)
+        self.policies = PolicyModels(self)
         self.reward: Optional[LoadedModel] = None
         if settings.reward_model_path:
             self.reward = self._load(settings.reward_model_path, "reward")
@@ -180,3 +184,58 @@ class Runtime:
             "models": [m.describe() for m in self.models],
             "memory": memory,
         }
+
+
+class PolicyModels:
+    """Policies for /v1/chat/completions and /v1/completions: the one loaded at start by its id, or
+    a policy model directory under the data directory (what an RLHF job wrote, `<output_dir>/model`,
+    which the platform stores as a model version's artifactPath). Directories are loaded on first
+    use and kept in an LRU of MAX_POLICIES, keyed by real path, each with its own Generator; the
+    start-up policy's own directory resolves to it wherever it lies."""
+
+    def __init__(self, runtime: "Runtime", capacity: int = MAX_POLICIES):
+        self.runtime = runtime
+        self.capacity = capacity
+        self.loaded: "OrderedDict[str, tuple[LoadedModel, Generator]]" = OrderedDict()
+        self.lock = threading.Lock()
+
+    def loaded_models(self) -> list[LoadedModel]:
+        with self.lock:
+            return [m for m, _ in self.loaded.values()]
+
+    def resolve(self, name: str, param: str = "model") -> tuple[LoadedModel, Generator]:
+        """-> (the policy, its generator), or ApiError: 404 model_not_found (an unknown id, no model
+        directory at the path), 400 (a path outside the data directory, a reward model, an
+        unreadable checkpoint)."""
+        rt = self.runtime
+        if "/" not in name and os.sep not in name:
+            if name == rt.policy.id:
+                return rt.policy, rt.generator
+            hint = " (it is a reward model; use /v1/rewards)" if rt.reward and name == rt.reward.id else ""
+            raise ApiError(404, f"model {name!r} is not loaded{hint}; loaded: {rt.policy.id!r} (or pass a policy "
+                           "model directory under the data directory)", param, code="model_not_found")
+        data = os.path.realpath(rt.settings.data_dir)
+        path = os.path.realpath(name if os.path.isabs(name) else os.path.join(data, name))
+        if path == os.path.realpath(rt.policy.path):
+            return rt.policy, rt.generator
+        if os.path.commonpath([data, path]) != data:
+            raise ApiError(400, f"'{param}' must be the loaded model's id or a directory under the data directory "
+                           f"{data}", param)
+        with self.lock:
+            if path in self.loaded:
+                self.loaded.move_to_end(path)
+                return self.loaded[path]
+            if not os.path.isfile(os.path.join(path, "config.json")):
+                raise ApiError(404, f"no model directory at {name!r}", param, code="model_not_found")
+            try:
+                loaded = rt._load(path, "policy")
+            except Exception as e:  # unreadable checkpoint: the caller's mistake, not a bug here
+                raise ApiError(400, f"cannot load {name!r}: {type(e).__name__}: {e}", param) from None
+            if not isinstance(loaded.model, Llama):
+                raise ApiError(400, f"{name!r} is a scalar-head reward model, not a policy (use /v1/rewards)", param)
+            loaded.id = path  # its real path: /v1/models lists it so
+            entry = (loaded, Generator(loaded.model, loaded.tokenizer, rt.settings.decode_mode))
+            self.loaded[path] = entry
+            while len(self.loaded) > self.capacity:
+                self.loaded.popitem(last=False)
+            return entry

@@ -20,11 +20,11 @@ from typing import Any, Callable, Optional
 import torch
 
 from . import jobs_http
-from .generate import RowState
+from .generate import Generator, RowState
 from .protocol import DEFAULT_MAX_TOKENS, ApiError, GenerationRequest, parse_generation, parse_rewards
 from .reward import score as reward_score
 from .runtime import Runtime
-from .tokenizer import Message
+from .tokenizer import Message, Tokenizer
 
 MAX_BODY = 4 * 1024 * 1024
 
@@ -136,18 +136,17 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, self.server.runtime.health())
 
     def models(self) -> None:
+        rt = self.server.runtime
+        loaded = rt.models + rt.policies.loaded_models()  # start-up models first, then loaded directories
         data = [{"id": m.id, "object": "model", "created": 0, "owned_by": "pairwise", "kind": m.kind,
-                 "context_length": m.context_length} for m in self.server.runtime.models]
+                 "context_length": m.context_length} for m in loaded]
         self._send_json(200, {"object": "list", "data": data})
 
     def generation(self, chat: bool) -> None:
         req = parse_generation(self._read_json(), chat)
         rt = self.server.runtime
-        policy = rt.policy
-        if req.model != policy.id:
-            hint = " (it is a reward model; use /v1/rewards)" if rt.reward and req.model == rt.reward.id else ""
-            raise ApiError(404, f"model {req.model!r} is not loaded{hint}; loaded: {policy.id!r}", "model",
-                           code="model_not_found")
+        # The policy loaded at start by id, or a policy directory under the data dir (an LRU).
+        policy, generator = rt.policies.resolve(req.model)
         tok = policy.tokenizer
         prompt = tok.encode_dialog(req.messages) if chat else tok.encode(req.prompt or "", bos=True)
         ctx, param = policy.context_length, "messages" if chat else "prompt"
@@ -162,18 +161,17 @@ class Handler(BaseHTTPRequestHandler):
         if not req.max_tokens_given:
             req.params.max_tokens = min(DEFAULT_MAX_TOKENS, ctx - len(prompt))
         meta = {"id": f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex}", "created": int(time.time()),
-                "model": policy.id}
+                "model": policy.id if policy is rt.policy else req.model}  # a directory: as the request named it
         if req.stream:
-            self._stream(req, prompt, chat, meta)
+            self._stream(req, prompt, chat, meta, generator)
             return
         with rt.lock:
-            rows = rt.generator.generate([prompt], req.params, req.n)
-        choices = [self._choice(r, i, chat, req.params.logprobs) for i, r in enumerate(rows)]
+            rows = generator.generate([prompt], req.params, req.n)
+        choices = [self._choice(r, i, chat, req.params.logprobs, tok) for i, r in enumerate(rows)]
         obj = "chat.completion" if chat else "text_completion"
         self._send_json(200, {**meta, "object": obj, "choices": choices, "usage": _usage(len(prompt), rows)})
 
-    def _choice(self, row: RowState, index: int, chat: bool, logprobs: bool) -> dict:
-        tok = self.server.runtime.policy.tokenizer
+    def _choice(self, row: RowState, index: int, chat: bool, logprobs: bool, tok: Tokenizer) -> dict:
         lp: Optional[dict] = None
         if logprobs and chat:
             lp = {"content": [{"token": tok.piece(t), "token_id": t, "logprob": p, "top_logprobs": []}
@@ -186,7 +184,7 @@ class Handler(BaseHTTPRequestHandler):
                     "finish_reason": row.finish_reason, "logprobs": lp}
         return {"index": index, "text": row.text, "finish_reason": row.finish_reason, "logprobs": lp}
 
-    def _stream(self, req: GenerationRequest, prompt: list[int], chat: bool, meta: dict) -> None:
+    def _stream(self, req: GenerationRequest, prompt: list[int], chat: bool, meta: dict, generator: Generator) -> None:
         rt = self.server.runtime
         obj = "chat.completion.chunk" if chat else "text_completion"
         self.close_connection = True  # the stream ends when the connection does
@@ -208,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
             rows: list[RowState] = []
             tokens_sent = [0] * req.n  # per choice: tokens whose logprobs went out already
             finish_sent = [False] * req.n
-            stream = rt.generator.stream([prompt], req.params, req.n, check_every=1)
+            stream = generator.stream([prompt], req.params, req.n, check_every=1)
             try:
                 for rows in stream:
                     choices = []
@@ -224,7 +222,7 @@ class Handler(BaseHTTPRequestHandler):
                         else:
                             choice["text"] = delta
                         if req.params.logprobs:
-                            choice["logprobs"] = self._logprobs_delta(row, tokens_sent[i], chat)
+                            choice["logprobs"] = self._logprobs_delta(row, tokens_sent[i], chat, generator.tokenizer)
                         tokens_sent[i], finish_sent[i] = len(row.token_ids), row.finished
                         choices.append(choice)
                     if choices:
@@ -240,11 +238,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
 
-    def _logprobs_delta(self, row: RowState, start: int, chat: bool) -> dict:
+    def _logprobs_delta(self, row: RowState, start: int, chat: bool, tok: Tokenizer) -> dict:
         """Log-probabilities of the row's tokens from `start` on, in the chunk format."""
         new = list(zip(row.token_ids[start:], row.logprobs[start:]))
         if chat:
-            tok = self.server.runtime.policy.tokenizer
             return {"content": [{"token": tok.piece(t), "token_id": t, "logprob": p, "top_logprobs": []}
                                 for t, p in new]}
         return {"token_ids": [t for t, _ in new], "token_logprobs": [p for _, p in new]}
