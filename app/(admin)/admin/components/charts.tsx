@@ -517,3 +517,38 @@ export function CompareBars({
     </ChartCard>
   );
 }
+
+/** Agreement on overlap pairs per axis: the share of pairs of annotators who chose alike. */
+export function AgreementChart({
+  agreement,
+}: {
+  agreement: { axis: string; pairs: number; agree: number; rate: number | null }[];
+}) {
+  const data = agreement.map((a) => ({
+    axis: a.axis,
+    rate: a.rate ?? 0,
+    label: a.rate === null ? "no pairs yet" : `${pct(a.rate)} of ${a.pairs} pairs`,
+  }));
+  return (
+    <ChartCard
+      title="Agreement on overlap pairs"
+      description="Share of pairs of annotators who chose the same response of the same comparison (gold items left out); 50 % is chance."
+      testId="chart-agreement"
+      height={130}
+      empty={
+        agreement.every((a) => a.pairs === 0)
+          ? "No overlap pairs yet. Raise the overlap rate so some comparisons are labelled twice."
+          : undefined
+      }
+    >
+      <BarChart data={data} layout="vertical" margin={{ left: 10, right: 120 }}>
+        <XAxis type="number" domain={[0, 1]} hide />
+        <YAxis type="category" dataKey="axis" width={90} tick={{ fontSize: 12 }} />
+        <ReferenceLine x={0.5} stroke="#94a3b8" strokeDasharray="4 3" />
+        <Bar dataKey="rate" fill={COLORS.oracle} isAnimationActive={false}>
+          <LabelList dataKey="label" position="right" fontSize={12} fill="#334155" />
+        </Bar>
+      </BarChart>
+    </ChartCard>
+  );
+}

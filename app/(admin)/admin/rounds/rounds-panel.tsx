@@ -1,19 +1,14 @@
 "use client";
-// Rounds: create one, edit its configuration (validated, with the field named on error), move it
-// through its lifecycle — each move refused with the reason until its precondition holds.
+// Rounds: create one, open its page (configuration, progress, training steps, evaluation), move it
+// through its lifecycle — each move refused with the reason until its precondition holds — and
+// see the evaluations across rounds (win rate like the paper's Figure 11, safety rates).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
-import { ZRoundConfig } from "@/lib/shared/round-config";
+import Link from "next/link";
 import { DataTable } from "../data-table";
-
-const NEXT: Record<string, string> = {
-  draft: "Start collecting",
-  collecting: "Train reward models",
-  training_rewards: "Move to RLHF",
-  rlhf: "Evaluate",
-  evaluating: "Publish",
-};
+import { RoundHistoryCharts } from "./history-charts";
+import { NEXT_ACTION as NEXT, canCancel, statusText } from "./lifecycle";
 
 export function RoundsPanel({ canManage }: { canManage: boolean }) {
   const trpc = useTRPC();
@@ -22,14 +17,10 @@ export function RoundsPanel({ canManage }: { canManage: boolean }) {
   const refresh = () =>
     void queryClient.invalidateQueries({ queryKey: trpc.rounds.list.queryKey() });
   const [message, setMessage] = useState<string | null>(null);
-  const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
   const onError = (e: { message: string }) => setMessage(e.message);
   const create = useMutation(trpc.rounds.create.mutationOptions({ onSuccess: refresh, onError }));
   const advance = useMutation(trpc.rounds.advance.mutationOptions({ onSuccess: refresh, onError }));
   const cancel = useMutation(trpc.rounds.cancel.mutationOptions({ onSuccess: refresh, onError }));
-  const update = useMutation(
-    trpc.rounds.updateConfig.mutationOptions({ onSuccess: refresh, onError }),
-  );
 
   function onCreate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -37,29 +28,6 @@ export function RoundsPanel({ canManage }: { canManage: boolean }) {
     if (!name) return setMessage("Name the round");
     setMessage(null);
     create.mutate({ name });
-  }
-
-  function onSaveConfig() {
-    if (!editing) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(editing.text);
-    } catch (e) {
-      return setMessage(
-        `The configuration is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
-    const parsed = ZRoundConfig.safeParse(value);
-    if (!parsed.success) {
-      return setMessage(
-        parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; "),
-      );
-    }
-    setMessage(null);
-    update.mutate(
-      { roundId: editing.id, config: parsed.data },
-      { onSuccess: () => setEditing(null) },
-    );
   }
 
   return (
@@ -106,10 +74,12 @@ export function RoundsPanel({ canManage }: { canManage: boolean }) {
         {rounds.data?.map((r) => (
           <tr key={r.id} className="border-t border-slate-100">
             <td className="px-4 py-2">
-              {r.number}. {r.name}
+              <Link href={`/admin/rounds/${r.id}`} className="text-indigo-700 hover:underline">
+                {r.number}. {r.name}
+              </Link>
             </td>
             <td className="px-4 py-2" data-testid={`round-status-${r.number}`}>
-              {r.status.replace("_", " ")}
+              {statusText(r.status)}
             </td>
             <td className="px-4 py-2">{r.comparisons}</td>
             <td className="px-4 py-2">{r.annotations}</td>
@@ -122,15 +92,15 @@ export function RoundsPanel({ canManage }: { canManage: boolean }) {
                   {NEXT[r.status]}
                 </button>
               )}
-              {canManage && (r.status === "draft" || r.status === "collecting") && (
-                <button
-                  onClick={() => setEditing({ id: r.id, text: JSON.stringify(r.config, null, 2) })}
-                  className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
-                >
-                  Configure
-                </button>
-              )}
-              {canManage && r.status !== "published" && r.status !== "cancelled" && (
+              <Link
+                href={`/admin/rounds/${r.id}`}
+                className="inline-block rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
+              >
+                {canManage && (r.status === "draft" || r.status === "collecting")
+                  ? "Configure"
+                  : "Open"}
+              </Link>
+              {canManage && canCancel(r.status) && (
                 <button
                   onClick={() => cancel.mutate({ roundId: r.id })}
                   className="rounded-md border border-red-300 px-2 py-1 text-red-800 hover:bg-red-50"
@@ -142,36 +112,7 @@ export function RoundsPanel({ canManage }: { canManage: boolean }) {
           </tr>
         ))}
       </DataTable>
-      {editing && (
-        <div className="rounded-lg border border-slate-200 bg-white p-4">
-          <label htmlFor="round-config" className="block text-sm font-medium">
-            Configuration: the two sampling variants (model &quot;latest&quot;, &quot;previous&quot;
-            or a model version id, and temperature), the axis mix (shares summing to 1), guidelines
-            per axis, targets, overlap and gold rates, maximum turns, lease minutes
-          </label>
-          <textarea
-            id="round-config"
-            value={editing.text}
-            onChange={(e) => setEditing({ ...editing, text: e.target.value })}
-            rows={18}
-            className="mt-2 w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-xs"
-          />
-          <div className="mt-2 flex gap-2">
-            <button
-              onClick={onSaveConfig}
-              className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700"
-            >
-              Save configuration
-            </button>
-            <button
-              onClick={() => setEditing(null)}
-              className="rounded-md border border-slate-300 px-4 py-2 hover:bg-slate-100"
-            >
-              Close
-            </button>
-          </div>
-        </div>
-      )}
+      <RoundHistoryCharts />
     </section>
   );
 }
