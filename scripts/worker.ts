@@ -4,8 +4,19 @@
 import os from "node:os";
 import { env } from "@/lib/env";
 import { sft } from "@/lib/worker/handlers/sft";
+import { evaluate } from "@/lib/worker/handlers/evaluate";
+import { ppo } from "@/lib/worker/handlers/ppo";
+import { rejectionSampling } from "@/lib/worker/handlers/rejection-sampling";
 import { trainReward } from "@/lib/worker/handlers/train-reward";
-import { runWorker } from "@/lib/worker/runner";
+import { runWorker, type THandler } from "@/lib/worker/runner";
+
+/** One handler per job kind (lib/shared/jobs.ts). */
+const handlers: Record<string, THandler> = {
+  train_reward: trainReward,
+  rejection_sampling: rejectionSampling,
+  ppo,
+  evaluate,
+};
 
 const workerId = `${os.hostname()}-${process.pid}`;
 const stop = new AbortController();

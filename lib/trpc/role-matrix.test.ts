@@ -36,6 +36,7 @@ const ACCESS: Record<string, TProcedureRole> = {
   "review.stats": "reviewer",
   "jobs.list": "reviewer",
   "jobs.get": "reviewer",
+  "jobs.start": "admin",
   "jobs.trainRewardModels": "admin",
   "jobs.cancel": "admin",
   "jobs.retry": "admin",

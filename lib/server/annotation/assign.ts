@@ -84,23 +84,56 @@ export async function nextItem(annotatorId: string, now: Date, random: TRandom =
   await expireLeases(now);
   const held = await currentItem(annotatorId, now);
   if (held) return held;
-  const { round, config } = await requireActiveRound();
-  const lease = leaseEnd(config, now);
+  const active = await activeRound();
+  const lease = active
+    ? leaseEnd(active.config, now)
+    : new Date(now.getTime() + DEFAULT_LEASE_MINUTES * 60_000);
 
   const assignmentId = await prisma.$transaction(async (tx) => {
-    if (random() < config.goldRate) {
-      const gold = await claim(
+    if (active) {
+      const { round, config } = active;
+      if (random() < config.goldRate) {
+        const gold = await claim(
+          tx,
+          goldCandidateSql(round.id, annotatorId),
+          annotatorId,
+          "gold",
+          lease,
+        );
+        if (gold) return gold;
+      }
+      const pooled = await claim(
         tx,
-        goldCandidateSql(round.id, annotatorId),
+        poolCandidateSql(round.id, annotatorId),
         annotatorId,
-        "gold",
+        "overlap",
         lease,
       );
-      if (gold) return gold;
+      if (pooled) return pooled;
     }
-    return claim(tx, poolCandidateSql(round.id, annotatorId), annotatorId, "overlap", lease);
+    return claim(tx, humanEvalCandidateSql(annotatorId), annotatorId, "overlap", lease);
   });
+  if (!active && !assignmentId)
+    throw new DomainError("CONFLICT", "No round is collecting right now");
   return assignmentId ? loadItem(assignmentId) : null;
+}
+
+const DEFAULT_LEASE_MINUTES = 30;
+
+/**
+ * A blind side-by-side of a new policy against the previous one (lib/server/rlhf/evaluation.ts):
+ * ready pairs an evaluation job queued in its round, which is past collecting by then. Handed
+ * out after the collecting round's own pool, and also while no round is collecting.
+ */
+function humanEvalCandidateSql(annotatorId: string) {
+  return Prisma.sql`
+    SELECT c.id FROM comparison c JOIN round r ON r.id = c."roundId"
+    WHERE c.status = 'ready' AND c."samplingA"->>'humanEval' IS NOT NULL
+      AND r.status NOT IN ('draft', 'cancelled')
+      AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a."comparisonId" = c.id AND a."annotatorId" = ${annotatorId})
+      AND (SELECT count(*) FROM assignment a
+           WHERE a."comparisonId" = c.id AND a.status IN ('submitted', 'assigned')) < c."annotationsWanted"
+    ORDER BY c."createdAt" ASC, c.id ASC LIMIT 1 FOR UPDATE OF c SKIP LOCKED`;
 }
 
 /** A gold item of this round the annotator has never seen. */

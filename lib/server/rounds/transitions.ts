@@ -6,7 +6,12 @@ import "server-only";
 import { prisma } from "@/lib/db";
 import type { RoundStatus } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
-import { defaultRoundConfig, ZRoundConfig, type TRoundConfig } from "@/lib/shared/round-config";
+import {
+  defaultRoundConfig,
+  parseRoundConfig,
+  ZRoundConfig,
+  type TRoundConfig,
+} from "@/lib/shared/round-config";
 
 export const NEXT_STATUS: Partial<Record<RoundStatus, RoundStatus>> = {
   draft: "collecting",
@@ -16,8 +21,9 @@ export const NEXT_STATUS: Partial<Record<RoundStatus, RoundStatus>> = {
   evaluating: "published",
 };
 
-/** Non-rejected annotations a round needs per axis before its reward models are trained. */
-export const MIN_ANNOTATIONS_PER_AXIS = 10;
+/** The default of the round config's minAnnotationsPerAxis: non-rejected annotations a round
+ * needs per axis before its reward models are trained. */
+export const MIN_ANNOTATIONS_PER_AXIS = defaultRoundConfig().minAnnotationsPerAxis;
 
 export async function createRound(name: string, config?: TRoundConfig) {
   const last = await prisma.round.findFirst({
@@ -60,7 +66,11 @@ async function annotationsPerAxis(roundId: string) {
 }
 
 /** Why the round cannot move on, or null when it can. */
-async function blocker(roundId: string, from: RoundStatus): Promise<string | null> {
+async function blocker(
+  roundId: string,
+  from: RoundStatus,
+  config: unknown,
+): Promise<string | null> {
   switch (from) {
     case "draft": {
       const other = await prisma.round.findFirst({
@@ -69,12 +79,11 @@ async function blocker(roundId: string, from: RoundStatus): Promise<string | nul
       return other ? `Round ${other.number} is collecting; move it on or cancel it first` : null;
     }
     case "collecting": {
+      const min = parseRoundConfig(config).minAnnotationsPerAxis;
       const counts = await annotationsPerAxis(roundId);
-      const short = (["helpfulness", "safety"] as const).filter(
-        (a) => counts[a] < MIN_ANNOTATIONS_PER_AXIS,
-      );
+      const short = (["helpfulness", "safety"] as const).filter((a) => counts[a] < min);
       return short.length
-        ? `Reward models need at least ${MIN_ANNOTATIONS_PER_AXIS} non-rejected annotations per axis; ` +
+        ? `Reward models need at least ${min} non-rejected annotations per axis; ` +
             short.map((a) => `${a} has ${counts[a]}`).join(", ")
         : null;
     }
@@ -109,7 +118,7 @@ export async function advanceRound(roundId: string, now: Date) {
   if (!round) throw new DomainError("NOT_FOUND", "No such round");
   const to = NEXT_STATUS[round.status];
   if (!to) throw new DomainError("CONFLICT", `A ${round.status} round has no next step`);
-  const why = await blocker(roundId, round.status);
+  const why = await blocker(roundId, round.status, round.config);
   if (why) throw new DomainError("CONFLICT", why);
   // Conditional on the status read above, so two admins clicking at once move it once.
   const { count } = await prisma.round.updateMany({

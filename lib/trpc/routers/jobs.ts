@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { adminProcedure, createTRPCRouter, reviewerProcedure } from "@/lib/trpc/init";
 import { getJob, listJobs, listModels } from "@/lib/server/jobs/queries";
-import { enqueueJob, requestCancel, retryJob } from "@/lib/server/jobs/transitions";
-import { JOB_STATES, ZTrainRewardConfig } from "@/lib/shared/jobs";
+import { requestCancel, retryJob } from "@/lib/server/jobs/transitions";
+import { startJob } from "@/lib/server/rlhf/start";
+import { JOB_STATES, ZJobSpec, ZTrainRewardConfig } from "@/lib/shared/jobs";
 
 const ZJobId = z.object({ jobId: z.string().min(1).max(64) });
+const ZRoundIdOptional = z.string().min(1).max(64).optional();
 
 export const jobsRouter = createTRPCRouter({
   list: reviewerProcedure
@@ -16,11 +18,18 @@ export const jobsRouter = createTRPCRouter({
     )
     .query(({ input }) => listJobs(input)),
   get: reviewerProcedure.input(ZJobId).query(({ input }) => getJob(input.jobId)),
-  trainRewardModels: adminProcedure
-    .input(ZTrainRewardConfig)
+  /** Any kind of job, for a round: refused when the round's state or missing data rule it out. */
+  start: adminProcedure
+    .input(z.object({ roundId: ZRoundIdOptional, spec: ZJobSpec }))
     .mutation(({ ctx, input }) =>
-      enqueueJob({ kind: "train_reward", config: input }, { actorId: ctx.user.id }),
+      startJob({ roundId: input.roundId, spec: input.spec, actorId: ctx.user.id }),
     ),
+  trainRewardModels: adminProcedure
+    .input(ZTrainRewardConfig.extend({ roundId: ZRoundIdOptional }))
+    .mutation(({ ctx, input }) => {
+      const { roundId, ...config } = input;
+      return startJob({ roundId, spec: { kind: "train_reward", config }, actorId: ctx.user.id });
+    }),
   cancel: adminProcedure
     .input(ZJobId)
     .mutation(({ input }) => requestCancel(input.jobId, new Date())),
