@@ -12,11 +12,14 @@ export default async function AdminLayout({ children }: { children: ReactNode })
     { href: "/admin/rounds", label: "Rounds" },
     { href: "/admin/review", label: "Review" },
     { href: "/admin/jobs", label: "Jobs" },
+    { href: "/admin/models", label: "Models" },
+    { href: "/admin/prompts", label: "Prompts" },
     { href: "/annotate", label: "Workspace" },
   ];
   if (hasRole(user.role, "admin")) {
     links.push(
       { href: "/admin/users", label: "Users" },
+      { href: "/admin/annotators", label: "Annotators" },
       { href: "/admin/audit", label: "Audit log" },
       { href: "/admin/api-keys", label: "API keys" },
     );

@@ -6,7 +6,10 @@ import {
   setUserDisabled,
   setUserRole,
 } from "@/lib/server/users/manage-users";
-import { ZCreateUser, ZResetPassword, ZSetDisabled, ZSetRole } from "@/lib/shared/users";
+import { listAnnotators, resetPasswordGenerated } from "@/lib/server/users/annotators";
+import { ZStatsFilter } from "@/lib/shared/review";
+import { ZCreateUser, ZResetPassword, ZSetDisabled, ZSetRole, ZUserId } from "@/lib/shared/users";
+import { z } from "zod";
 
 export const usersRouter = createTRPCRouter({
   list: adminProcedure.query(() => listUsers()),
@@ -22,4 +25,10 @@ export const usersRouter = createTRPCRouter({
   resetPassword: adminProcedure
     .input(ZResetPassword)
     .mutation(({ input }) => resetUserPassword(input.userId, input.password)),
+  /** Every annotator with count, time, gold accuracy, agreement, position bias, rejections. */
+  annotators: adminProcedure.input(ZStatsFilter).query(({ input }) => listAnnotators(input)),
+  /** A generated password, returned once (the audit log records the user, never the password). */
+  resetPasswordGenerated: adminProcedure
+    .input(z.object({ userId: ZUserId }))
+    .mutation(({ input }) => resetPasswordGenerated(input.userId)),
 });
