@@ -3,10 +3,10 @@
 // held goes back to the queue when its lease runs out (≤ 30 s), exactly as after a crash.
 import os from "node:os";
 import { env } from "@/lib/env";
-import { sft } from "@/lib/worker/handlers/sft";
 import { evaluate } from "@/lib/worker/handlers/evaluate";
 import { ppo } from "@/lib/worker/handlers/ppo";
 import { rejectionSampling } from "@/lib/worker/handlers/rejection-sampling";
+import { sft } from "@/lib/worker/handlers/sft";
 import { trainReward } from "@/lib/worker/handlers/train-reward";
 import { runWorker, type THandler } from "@/lib/worker/runner";
 
@@ -16,6 +16,7 @@ const handlers: Record<string, THandler> = {
   rejection_sampling: rejectionSampling,
   ppo,
   evaluate,
+  sft,
 };
 
 const workerId = `${os.hostname()}-${process.pid}`;
@@ -32,7 +33,7 @@ try {
 console.log(`worker ready (${workerId})`);
 runWorker({
   workerId,
-  handlers: { train_reward: trainReward, sft },
+  handlers,
   signal: stop.signal,
   log: (line) => console.log(line),
 }).catch((error: unknown) => {
