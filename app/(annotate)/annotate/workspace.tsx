@@ -10,7 +10,7 @@ import type { TItemView } from "@/lib/server/annotation/view";
 import { ComparisonView, type TSubmitted } from "./comparison-view";
 import { HelpOverlay } from "./help-overlay";
 import { isTyping } from "./shortcuts";
-import { StartPanel } from "./start-panel";
+import { TaskChooser } from "./task-chooser";
 
 export function Workspace() {
   const trpc = useTRPC();
@@ -127,7 +127,7 @@ export function Workspace() {
           }}
         />
       ) : (
-        <StartPanel guidelines={round.guidelines} onItem={(i) => (setMessage(null), setItem(i))} />
+        <TaskChooser guidelines={round.guidelines} onItem={(i) => (setMessage(null), setItem(i))} />
       )}
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </section>
