@@ -35,6 +35,7 @@ from .reward.data import DataError
 from .reward.spec import parse_train_reward
 from .reward.train import Cancelled, downsample, train_reward
 from .rlhf.evaluate import run_evaluate
+from .rlhf.ppo import parse_ppo, run_ppo
 from .rlhf.rejection_sampling import run_rejection_sampling
 from .rlhf.sft import run_sft
 from .rlhf.spec import parse_evaluate, parse_rejection_sampling, parse_sft
@@ -51,6 +52,7 @@ KINDS: dict[str, tuple[Callable[[Any], Any], Callable[..., dict]]] = {
     "rejection_sampling": (parse_rejection_sampling, run_rejection_sampling),
     "evaluate": (parse_evaluate, run_evaluate),
     "sft": (parse_sft, run_sft),
+    "ppo": (parse_ppo, run_ppo),
 }
 
 

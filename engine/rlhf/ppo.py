@@ -18,15 +18,18 @@ One iteration:
 3. GAE with γ = 1, λ = 0.95 on the value estimates; returns = advantages + values; advantages
    whitened over the batch's reply tokens.
 4. update: `ppo_epochs` passes over the batch in seeded minibatches of `minibatch_size`
-   sequences, one AdamW step each (β 0.9/0.95, ε 1e-5, weight decay 0.1 on matrices, constant
-   learning rate, gradient-norm clip 1.0) on
-       clipped surrogate  mean_tokens max(−A·r, −A·clip(r, 1 − ε, 1 + ε)),  r = π/π_old, ε = clip
-     + VF_COEF · clipped value loss  0.5 · mean_tokens max((V − R)², (V_old + clip(V − V_old, ±VALUE_CLIP) − R)²).
+   sequences, one AdamW step each for the policy and for the value model (β 0.9/0.95, ε 1e-5,
+   weight decay 0.1 on matrices, constant learning rate, gradient-norm clip 1.0 per model) on
+       policy: clipped surrogate  mean_tokens max(−A·r, −A·clip(r, 1 − ε, 1 + ε)),  r = π/π_old, ε = clip
+       value:  clipped value loss  0.5 · mean_tokens max((V − R)², (V_old + clip(V − V_old, ±VALUE_CLIP) − R)²).
 
-Value head: a scalar linear head (zero-initialised, so every first value is 0) on the policy
-trunk's final hidden states — the same forward gives log-probabilities and values, and the value
-loss (weighted by VF_COEF = 0.1) trains the shared trunk too. It is not saved: `<output_dir>/model`
-holds only the language model, in float32 (PPO's small steps would vanish in bf16 rounding).
+Value model: a separate scalar-head model (`LlamaScalar`) initialised from the policy — the
+policy's trunk and a zero head, so every first value is 0 — trained alongside it. A scalar head
+on the policy's own trunk would be cheaper (one forward for both), but its value-loss gradients
+then move the policy: on the tiny test model that drift swamped the KL penalty (a larger β no
+longer gave a smaller KL), so the two are kept apart at twice the training compute and memory.
+The value model is not saved: `<output_dir>/model` holds only the language model, in float32
+(PPO's small steps would vanish in bf16 rounding).
 
 Metrics per iteration: mean R_c of the rollout ("reward"), mean KL per sequence (Σ over reply
 tokens of log π − log π_ref), mean per-token entropy of the policy, the clip fraction (share of
@@ -49,14 +52,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.model import Llama
+from engine.model import Llama, LlamaScalar
 from engine.reward.train import Cancelled
 
 from . import common
 from .ppo_spec import PpoSpec, parse_ppo  # noqa: F401  (parse_ppo: the jobs registry imports it from here)
 
 GAMMA, LAMBDA = 1.0, 0.95
-VF_COEF = 0.1
 VALUE_CLIP = 0.2
 HISTORY_POINTS = 200  # iterations kept in the streamed metrics (all of them go to ppo.json)
 
@@ -122,8 +124,9 @@ class LossParts:
 
 def ppo_loss(logp: torch.Tensor, old_logp: torch.Tensor, values: torch.Tensor, old_values: torch.Tensor,
              advantages: torch.Tensor, returns: torch.Tensor, mask: torch.Tensor, clip: float,
-             value_clip: float = VALUE_CLIP, vf_coef: float = VF_COEF) -> LossParts:
-    """Clipped surrogate + clipped value loss, means over the reply tokens; all (B, L)."""
+             value_clip: float = VALUE_CLIP) -> LossParts:
+    """Clipped surrogate + clipped value loss, means over the reply tokens; all (B, L). The two
+    train separate models, so `loss` is their plain sum."""
     mask = mask.to(logp.dtype)
     ratio = torch.exp(logp - old_logp)
     pg1 = -advantages * ratio
@@ -134,21 +137,18 @@ def ppo_loss(logp: torch.Tensor, old_logp: torch.Tensor, values: torch.Tensor, o
     with torch.no_grad():
         clip_fraction = masked_mean((pg2 > pg1).to(logp.dtype), mask)
         approx_kl = 0.5 * masked_mean((logp - old_logp) ** 2, mask)
-    return LossParts(policy_loss + vf_coef * value_loss, policy_loss, value_loss, clip_fraction, approx_kl)
+    return LossParts(policy_loss + value_loss, policy_loss, value_loss, clip_fraction, approx_kl)
 
 
 # -- the model ---------------------------------------------------------------------------------
 
-class ValueHead(nn.Module):
-    """V(s) = w · h(s) on the policy trunk's final (normed) hidden state; starts at zero."""
-
-    def __init__(self, dim: int):
-        super().__init__()
-        self.score = nn.Linear(dim, 1, bias=False)
-        nn.init.zeros_(self.score.weight)
-
-    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        return self.score(hidden.float()).squeeze(-1)
+def value_model_from(policy: Llama) -> LlamaScalar:
+    """A scalar-head model with the policy's trunk (a copy) and a zero head: V = 0 everywhere at first."""
+    model = LlamaScalar(policy.args)
+    model.model.load_state_dict(policy.model.state_dict())
+    nn.init.zeros_(model.score.weight)
+    p = next(policy.parameters())
+    return model.to(device=p.device, dtype=p.dtype)
 
 
 @dataclass
@@ -176,20 +176,27 @@ def pack(seqs: Sequence[Sequence[int]], prompt_lens: Sequence[int], device: torc
     return Packed(tokens, pos, mask)
 
 
-def forward_reply(policy: Llama, batch: Packed, temperature: float, value_head: Optional[ValueHead] = None,
-                  entropy: bool = False) -> tuple[torch.Tensor, Optional[torch.Tensor], Optional[torch.Tensor]]:
+def _at_replies(hidden: torch.Tensor, batch: Packed) -> torch.Tensor:
+    return hidden.gather(1, batch.pos[..., None].expand(-1, -1, hidden.shape[-1]))  # (B, L, C)
+
+
+def forward_reply(policy: Llama, batch: Packed, temperature: float,
+                  entropy: bool = False) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
     """One pass without cache: log π(token) of every reply token under softmax(logits / T) (B, L),
-    values (B, L) with a value head, per-token entropy (B, L) if asked. The vocabulary head runs
-    only at reply positions."""
+    and the per-token entropy (B, L) if asked. The vocabulary head runs only at reply positions."""
     hidden = policy.model(batch.tokens)  # (B, T, C)
-    at = hidden.gather(1, batch.pos[..., None].expand(-1, -1, hidden.shape[-1]))  # (B, L, C)
-    logits = policy.lm_head(at).float() / temperature  # (B, L, V)
+    logits = policy.lm_head(_at_replies(hidden, batch)).float() / temperature  # (B, L, V)
     logp_all = F.log_softmax(logits, dim=-1)
     targets = batch.tokens.gather(1, batch.pos + 1)  # (B, L)
     logp = logp_all.gather(-1, targets[..., None]).squeeze(-1)
-    values = value_head(at) if value_head is not None else None
     ent = -(logp_all.exp() * logp_all).sum(-1) if entropy else None
-    return logp, values, ent
+    return logp, ent
+
+
+def forward_values(value_model: LlamaScalar, batch: Packed) -> torch.Tensor:
+    """V(s) before every reply token (B, L): the value model's head on the state the token is chosen in."""
+    hidden = value_model.model(batch.tokens)
+    return value_model.score(_at_replies(hidden, batch)).squeeze(-1).float()
 
 
 def _autocast(device: torch.device):
@@ -218,7 +225,7 @@ class Rollout:
 
 
 @torch.no_grad()
-def reply_stats(policy: Llama, ref: Llama, value_head: ValueHead, seqs: list[list[int]], prompt_lens: list[int],
+def reply_stats(policy: Llama, ref: Llama, value_model: LlamaScalar, seqs: list[list[int]], prompt_lens: list[int],
                 temperature: float, chunk: int, device: torch.device) -> tuple[torch.Tensor, ...]:
     """Old log-probs, reference log-probs, values and entropies of every reply token, (B, L) each,
     computed in chunks of `chunk` rows."""
@@ -227,8 +234,9 @@ def reply_stats(policy: Llama, ref: Llama, value_head: ValueHead, seqs: list[lis
     for a in range(0, len(seqs), chunk):
         batch = pack(seqs[a:a + chunk], prompt_lens[a:a + chunk], device, width)
         with _autocast(device):
-            logp, values, ent = forward_reply(policy, batch, temperature, value_head, entropy=True)
-            ref_logp, _, _ = forward_reply(ref, batch, temperature)
+            logp, ent = forward_reply(policy, batch, temperature, entropy=True)
+            ref_logp, _ = forward_reply(ref, batch, temperature)
+            values = forward_values(value_model, batch)
         parts.append((batch.mask, logp, ref_logp, values, ent))
     return tuple(torch.cat([p[i] for p in parts]).float() for i in range(5))
 
@@ -261,8 +269,8 @@ class PromptStream:
         return out
 
 
-def _opt(policy: Llama, value_head: ValueHead, lr: float) -> torch.optim.Optimizer:
-    params = list(policy.parameters()) + list(value_head.parameters())
+def _opt(model: nn.Module, lr: float) -> torch.optim.Optimizer:
+    params = list(model.parameters())
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
     return torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
@@ -304,8 +312,9 @@ class Trainer:
             raise ValueError(f"max_tokens ({spec.max_tokens}) leaves no room for a prompt in the policy's "
                              f"context of {ctx} tokens")
         self.reward_models = common.load_reward_models(spec.reward_models, device, spec.reward)
-        self.value_head = ValueHead(self.policy.args.dim).to(device)
-        self.opt = _opt(self.policy, self.value_head, spec.learning_rate)
+        self.value_model = value_model_from(self.policy)
+        self.opt = _opt(self.policy, spec.learning_rate)
+        self.value_opt = _opt(self.value_model, spec.learning_rate)
         self.prompts = common.read_prompts(spec.prompts_file, "prompts_file")
         if not self.prompts:
             raise ValueError("prompts_file holds no prompts")
@@ -330,7 +339,7 @@ class Trainer:
         if should_stop():
             raise Cancelled()
         self.policy.eval()
-        mask, logp, ref_logp, values, ent = reply_stats(self.policy, self.ref, self.value_head, seqs, prompt_lens,
+        mask, logp, ref_logp, values, ent = reply_stats(self.policy, self.ref, self.value_model, seqs, prompt_lens,
                                                          s.temperature, s.minibatch_size, self.device)
         t1 = time.time()
         scored = common.score_detailed(self.reward_models, rows, [rep.text for rep in replies], s.reward)
@@ -351,6 +360,7 @@ class Trainer:
         total = sum(len(p) for p in plans)
         stats: dict[str, list[float]] = {"policy_loss": [], "value_loss": [], "clip_fraction": [], "approx_kl": []}
         self.policy.train()
+        self.value_model.train()
         done = 0
         for plan in plans:
             for idx in plan:
@@ -362,18 +372,22 @@ class Trainer:
                 rows = torch.tensor(idx, device=self.device)
                 pick = lambda t: t[rows, :width]  # noqa: E731
                 with _autocast(self.device):
-                    logp, values, _ = forward_reply(self.policy, batch, s.temperature, self.value_head)
+                    logp, _ = forward_reply(self.policy, batch, s.temperature)
+                    values = forward_values(self.value_model, batch)
                 parts = ppo_loss(logp.float(), pick(ro.logp), values.float(), pick(ro.values), pick(ro.advantages),
                                  pick(ro.returns), batch.mask, s.clip)
                 self.opt.zero_grad(set_to_none=True)
+                self.value_opt.zero_grad(set_to_none=True)
                 parts.loss.backward()
-                torch.nn.utils.clip_grad_norm_(list(self.policy.parameters()) + list(self.value_head.parameters()), 1.0)
-                self.opt.step()
+                for model, opt in ((self.policy, self.opt), (self.value_model, self.value_opt)):
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    opt.step()
                 for k in stats:
                     stats[k].append(getattr(parts, k).item())
                 done += 1
                 on_step(done, total)
         self.policy.eval()
+        self.value_model.eval()
         return {k: _mean(v) for k, v in stats.items()} | {"first_clip_fraction": stats["clip_fraction"][0]}
 
 
@@ -458,12 +472,12 @@ def run_ppo(spec: PpoSpec, device: torch.device, report: Report,
     }
     with open(os.path.join(spec.output_dir, "ppo.json"), "w") as f:
         json.dump({"spec": spec.to_json(), "result": result, "device": str(device), "torch": torch.__version__,
-                   "value_head": "linear on the policy trunk's final hidden states, zero-initialised",
-                   "vf_coef": VF_COEF, "value_clip": VALUE_CLIP, "gamma": GAMMA, "lambda": LAMBDA,
+                   "value_model": "separate LlamaScalar: the policy's trunk, zero head",
+                   "value_clip": VALUE_CLIP, "gamma": GAMMA, "lambda": LAMBDA,
                    "iterations": history}, f, indent=2)
     report(metrics=metrics(last["iteration"], "done"))
     return result
 
 
 __all__ = ["PpoSpec", "parse_ppo", "run_ppo", "gae", "whiten", "ppo_loss", "token_rewards", "pack",
-           "forward_reply", "Trainer"]
+           "forward_reply", "forward_values", "value_model_from", "Trainer"]
