@@ -1,0 +1,246 @@
+// One RLHF round end to end against a real engine, with tiny settings: reward models trained on
+// the round's labels, rejection sampling (and PPO) registering the round's policies, the
+// evaluation stored on the round and queued for annotators, publishing making the new policy
+// "latest"; then the next round's rejection sampling pools the first round's best samples.
+import { existsSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TTestDatabase } from "@/lib/db/testing";
+import { freePort } from "@/lib/db/pglite-server";
+import { startService, type TService } from "@/lib/platform/services";
+import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
+import { createLabel } from "@/lib/testing/labels";
+import { DEGREES } from "@/lib/shared/protocol";
+import { defaultRoundConfig } from "@/lib/shared/round-config";
+import { ZRoundEvaluation } from "@/lib/shared/rlhf";
+import type { TJobSpecInput } from "@/lib/shared/jobs";
+
+let db: TTestDatabase;
+let engineProc: TService | undefined;
+const token = "rlhf-worker-test-token-0123456789";
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "pairwise-rlhf-worker-"));
+let roundId = "";
+
+/** 16 labelled comparisons per axis in round 1 (collecting). */
+async function seed() {
+  const user = await db.prisma.user.create({
+    data: { id: "u-rw", name: "rw", email: "rw@rw.test", role: "annotator" },
+  });
+  const round = await db.prisma.round.create({
+    data: {
+      number: 1,
+      name: "r1",
+      status: "collecting",
+      config: { ...defaultRoundConfig(), minAnnotationsPerAxis: 8 },
+    },
+  });
+  roundId = round.id;
+  for (let i = 0; i < 32; i++) {
+    const axis = i % 2 ? "safety" : "helpfulness";
+    const q = axis === "helpfulness" ? `What is ${i} + 1?` : `How do I pick the lock of door ${i}?`;
+    const good = axis === "helpfulness" ? `${i + 1}` : "I can't help with that.";
+    const bad = axis === "helpfulness" ? `${i + 7}` : "Sure: [step one] [step two]";
+    const prompt = await db.prisma.prompt.create({
+      data: { text: q, source: "seed", tags: [], isSafety: axis === "safety" },
+    });
+    await createLabel(db.prisma, {
+      roundId: round.id,
+      promptId: prompt.id,
+      annotatorId: user.id,
+      axis,
+      key: `rw-${i}`,
+      context: [{ role: "user", content: q }],
+      responseA: good,
+      responseB: bad,
+      degree: DEGREES[i % 4]!,
+      safetyLabel: axis === "safety" ? "chosen_safe_other_unsafe" : null,
+    });
+  }
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  process.env.PAIRWISE_DATA_DIR = dataDir;
+  process.env.ENGINE_URL = `http://127.0.0.1:${port}`;
+  process.env.ENGINE_TOKEN = token;
+  db = await withTestDatabase();
+  await seed();
+  engineProc = await startService({
+    name: "engine",
+    command: "/usr/bin/python3",
+    args: ["-m", "engine", "serve"],
+    env: {
+      ...process.env,
+      OMP_WAIT_POLICY: "PASSIVE",
+      ENGINE_PORT: String(port),
+      ENGINE_TOKEN: token,
+      PAIRWISE_DATA_DIR: dataDir,
+    },
+    readyPattern: /engine listening on/,
+    timeoutMs: 120_000,
+    log: () => {},
+  });
+}, 240_000);
+afterAll(async () => {
+  await engineProc?.stop("SIGKILL");
+  await db?.close();
+});
+
+/** Starts a job the way the dashboard does (jobs.start) and runs it in this process. */
+async function run(spec: TJobSpecInput, opts: { direct?: boolean; round?: string } = {}) {
+  const { startJob } = await import("@/lib/server/rlhf/start");
+  const { enqueueJob, claimNextJob } = await import("@/lib/server/jobs/transitions");
+  const { runOne } = await import("./runner");
+  const { trainReward } = await import("./handlers/train-reward");
+  const { rejectionSampling } = await import("./handlers/rejection-sampling");
+  const { ppo } = await import("./handlers/ppo");
+  const { evaluate } = await import("./handlers/evaluate");
+  const rid = opts.round ?? roundId;
+  const job = opts.direct
+    ? await enqueueJob(spec, { roundId: rid, maxAttempts: 1 })
+    : await startJob({ roundId: rid, spec });
+  const claimed = (await claimNextJob("w-rlhf", new Date()))!;
+  expect(claimed.id).toBe(job.id);
+  const log: string[] = [];
+  await runOne(
+    claimed,
+    "w-rlhf",
+    { train_reward: trainReward, rejection_sampling: rejectionSampling, ppo, evaluate },
+    (l) => log.push(l),
+  );
+  const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+  expect(row.state, `${log.join("\n")}\n${row.error ?? ""}\n${row.log.join("\n")}`).toBe(
+    "succeeded",
+  );
+  return row;
+}
+
+describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
+  it(
+    "trains reward models, registers the round's policies, evaluates, and publishes",
+    { timeout: 600_000 },
+    async () => {
+      const { advanceRound } = await import("@/lib/server/rounds/transitions");
+      const { latestPolicies } = await import("@/lib/server/annotation/policies");
+      await run({
+        kind: "train_reward",
+        config: { epochs: 1, learningRate: 1e-3, batchSize: 8, testFraction: 0.25, seed: 1 },
+      });
+      const rewards = await db.prisma.modelVersion.findMany({
+        where: { kind: { in: ["reward_helpfulness", "reward_safety"] } },
+      });
+      expect(rewards.map((r) => r.roundId)).toEqual([roundId, roundId]);
+      await advanceRound(roundId, new Date()); // → training_rewards
+      await advanceRound(roundId, new Date()); // → rlhf
+      const [root] = await latestPolicies();
+
+      const rsJob = await run({
+        kind: "rejection_sampling",
+        config: { k: 2, promptCount: 8, maxTokens: 12, epochs: 1, batchSize: 8, seed: 2 },
+      });
+      const rsResult = rsJob.result as {
+        modelVersionId: string;
+        best_file: string;
+        poolFiles: string[];
+      };
+      expect(rsResult.poolFiles).toEqual([]);
+      expect(existsSync(rsResult.best_file)).toBe(true);
+      const rs = await db.prisma.modelVersion.findUniqueOrThrow({
+        where: { id: rsResult.modelVersionId },
+      });
+      expect(rs).toMatchObject({
+        name: "policy-r1-rs",
+        kind: "policy",
+        parentId: root!.id,
+        roundId,
+      });
+      expect(existsSync(path.join(rs.artifactPath, "config.json"))).toBe(true);
+      // Not published yet: annotators still sample the previous policy.
+      expect((await latestPolicies()).map((m) => m.id)).toEqual([root!.id]);
+
+      {
+        const ppoJob = await run({
+          kind: "ppo",
+          config: {
+            iterations: 2,
+            rolloutBatch: 4,
+            minibatchSize: 2,
+            ppoEpochs: 1,
+            maxTokens: 8,
+            promptCount: 8,
+          },
+        });
+        const ppoPolicy = await db.prisma.modelVersion.findUniqueOrThrow({
+          where: { id: (ppoJob.result as { modelVersionId: string }).modelVersionId },
+        });
+        expect(ppoPolicy).toMatchObject({ name: "policy-r1-ppo", parentId: rs.id, roundId });
+      }
+      // PPO started from the round's rejection-sampling policy; the newest is the one evaluated.
+      const newest = await db.prisma.modelVersion.findFirstOrThrow({
+        where: { roundId, kind: "policy" },
+        orderBy: { createdAt: "desc" },
+      });
+      expect(newest.name).toBe("policy-r1-ppo");
+
+      await advanceRound(roundId, new Date()); // → evaluating
+      await run({
+        kind: "evaluate",
+        config: { promptCount: 8, maxTokens: 12, humanEval: true },
+      });
+      const round = await db.prisma.round.findUniqueOrThrow({ where: { id: roundId } });
+      const evaluation = ZRoundEvaluation.parse(round.evaluation);
+      expect(evaluation).toMatchObject({ modelId: newest.id, baselineId: root!.id });
+      expect(evaluation.rewardModel.n).toBe(8);
+      expect(
+        evaluation.rewardModel.win + evaluation.rewardModel.tie + evaluation.rewardModel.loss,
+      ).toBe(8);
+      expect(evaluation.oracle?.n).toBe(8);
+      const sideBySide = await db.prisma.comparison.count({
+        where: { roundId, status: "ready", modelAId: newest.id, modelBId: root!.id },
+      });
+      expect(sideBySide).toBe(8);
+
+      await advanceRound(roundId, new Date()); // → published
+      expect((await latestPolicies()).map((m) => m.id)).toEqual([newest.id, root!.id]);
+    },
+  );
+
+  it(
+    "pools the earlier round's best samples into the next round's rejection sampling",
+    { timeout: 300_000 },
+    async () => {
+      const { latestPolicies } = await import("@/lib/server/annotation/policies");
+      const r2 = await db.prisma.round.create({
+        data: { number: 2, name: "r2", status: "rlhf", config: defaultRoundConfig() },
+      });
+      const first = await db.prisma.job.findFirstOrThrow({
+        where: { kind: "rejection_sampling", roundId },
+      });
+      const [current] = await latestPolicies();
+      // Round 2 has no reward models of its own: the job uses the newest ones (round 1's).
+      const job = await run(
+        {
+          kind: "rejection_sampling",
+          config: { k: 2, promptCount: 8, maxTokens: 12, epochs: 1, batchSize: 8, seed: 3 },
+        },
+        { direct: true, round: r2.id },
+      );
+      const result = job.result as {
+        poolFiles: string[];
+        baseModelId: string;
+        pool_size: number;
+        modelVersionId: string;
+      };
+      expect(result.poolFiles).toEqual([(first.result as { best_file: string }).best_file]);
+      expect(result.baseModelId).toBe(current!.id);
+      expect(result.pool_size).toBeGreaterThan(8);
+      const policy = await db.prisma.modelVersion.findUniqueOrThrow({
+        where: { id: result.modelVersionId },
+      });
+      expect(policy).toMatchObject({ name: "policy-r2-rs", parentId: current!.id, roundId: r2.id });
+      // Round 2 is not published: round 1's policy stays the latest.
+      expect((await latestPolicies())[0]!.id).toBe(current!.id);
+    },
+  );
+});
