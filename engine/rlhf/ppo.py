@@ -296,15 +296,21 @@ def history_view(entries: list[dict], points: int = HISTORY_POINTS) -> list[dict
 # -- the job -----------------------------------------------------------------------------------
 
 class Trainer:
-    """The policy, its value head, the frozen reference and the reward models of one PPO run."""
+    """The policy, its value model, the frozen reference and the reward models of one PPO run."""
 
     def __init__(self, spec: PpoSpec, device: torch.device):
         self.spec, self.device = spec, device
         torch.manual_seed(spec.seed)
+        self.prompts = common.read_prompts(spec.prompts_file, "prompts_file")  # a bad line fails before any loading
+        if not self.prompts:
+            raise ValueError("prompts_file holds no prompts")
         self.policy, self.tokenizer = common.load_policy(spec.base_model, device)
         self.ref, ref_tok = common.load_policy(spec.reference_model, device)
         if self.ref.args.vocab_size != self.policy.args.vocab_size or ref_tok.vocab_size != self.tokenizer.vocab_size:
             raise ValueError(f"reference_model {spec.reference_model} has another vocabulary than base_model")
+        if self.ref.args.max_seq_len < self.policy.args.max_seq_len:
+            raise ValueError(f"reference_model's context ({self.ref.args.max_seq_len}) is shorter than base_model's "
+                             f"({self.policy.args.max_seq_len})")
         self.ref.requires_grad_(False)
         self.ref.eval()
         ctx = self.policy.args.max_seq_len
@@ -315,9 +321,6 @@ class Trainer:
         self.value_model = value_model_from(self.policy)
         self.opt = _opt(self.policy, spec.learning_rate)
         self.value_opt = _opt(self.value_model, spec.learning_rate)
-        self.prompts = common.read_prompts(spec.prompts_file, "prompts_file")
-        if not self.prompts:
-            raise ValueError("prompts_file holds no prompts")
         self.stream = PromptStream(len(self.prompts), spec.seed)
 
     def encode_prompt(self, row: common.PromptRow) -> list[int]:

@@ -14,6 +14,7 @@ from engine import checkpoint
 from engine.config import named_config
 from engine.model import Llama, LlamaScalar, init_weights
 from engine.protocol import ApiError
+from engine.reward.data import DataError
 from engine.reward.train import Cancelled
 from engine.rlhf import common
 from engine.rlhf.ppo import (Trainer, forward_reply, gae, pack, parse_ppo, ppo_loss, run_ppo, token_rewards,
@@ -355,6 +356,14 @@ def test_spec_errors_name_their_field(world, tmp_path, change, param):
         parse_ppo(ppo_spec(world, tmp_path / "bad", **change))
     assert e.value.status == 400 and e.value.param == param, e.value.message
 
+
+
+def test_a_malformed_prompts_line_fails_the_job_with_its_line(world, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "messages": [{"role": "user", "content": "hi"}]}\n'
+                   '{"id": "b", "messages": [{"role": "assistant", "content": "hello"}]}\n')
+    with pytest.raises(DataError, match="prompts_file line 2"):
+        run_ppo(parse_ppo(ppo_spec(world, tmp_path / "o", prompts_file=str(bad))), CPU, lambda **f: None)
 
 def test_spec_defaults_follow_the_contract(world, tmp_path):
     s = parse_ppo({"base_model": world["policy"], "output_dir": str(tmp_path), "prompts_file": world["prompts"],
