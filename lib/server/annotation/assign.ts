@@ -244,7 +244,11 @@ export async function startDialogue(
     } else {
       // The first prompt (curriculum order) not yet used in this round.
       prompt = await tx.prompt.findFirst({
-        where: { dialogues: { none: { roundId: round.id } } },
+        // Held-out evaluation prompts (lib/server/rlhf/prompts.ts HELDOUT_TAG) are never trained on.
+        where: {
+          dialogues: { none: { roundId: round.id } },
+          NOT: { tags: { has: "heldout-eval" } },
+        },
         orderBy: [{ curriculumOrder: { sort: "asc", nulls: "last" } }, { createdAt: "asc" }],
       });
       if (!prompt)

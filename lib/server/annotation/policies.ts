@@ -39,9 +39,18 @@ export async function resolvePolicyModels(
       const m = previous ?? latest!;
       return { id: m.id, engineModel: engineModelName(m) };
     }
-    const m = await prisma.modelVersion.findUnique({ where: { id: v.model } });
+    const m = await prisma.modelVersion.findUnique({
+      where: { id: v.model },
+      include: { round: { select: { number: true, status: true } } },
+    });
     if (!m || m.kind !== "policy")
       throw new DomainError("BAD_REQUEST", `Model version ${v.model} is not a policy`);
+    // A policy of a round still being worked on never samples pairs.
+    if (m.round && m.round.status !== "published")
+      throw new DomainError(
+        "CONFLICT",
+        `${m.name} belongs to round ${m.round.number}, which is not published yet: publish it or pick another policy`,
+      );
     return { id: m.id, engineModel: engineModelName(m) };
   };
   return [await resolve(variants[0]), await resolve(variants[1])];

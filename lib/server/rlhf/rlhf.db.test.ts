@@ -193,11 +193,16 @@ describe(`RLHF domain on ${TEST_BACKEND}`, () => {
       metrics: { method: "rejection_sampling" },
     });
     expect((await latestPolicies()).map((m) => m.id)).toEqual([rs.id, root.id]);
+    const pick = { model: next.id, temperature: 1, topP: 1, maxTokens: 8 };
+    await expect(resolvePolicyModels([pick, pick])).rejects.toThrow(
+      /policy-r11-rs belongs to round 11, which is not published yet/,
+    );
     await db.prisma.round.update({
       where: { id: r2.id },
       data: { status: "published", publishedAt: new Date(Date.now() + 1000) },
     });
     expect((await latestPolicies()).map((m) => m.id)).toEqual([next.id, rs.id]);
+    expect((await resolvePolicyModels([pick, pick]))[0].engineModel).toBe(next.artifactPath);
   });
 
   it("draws the prompt pool from every round so far, and pools earlier rounds' best files", async () => {
