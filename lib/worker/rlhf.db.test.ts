@@ -243,4 +243,44 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       expect((await latestPolicies())[0]!.id).toBe(current!.id);
     },
   );
+
+  it(
+    "keeps an engine job's finished work when the engine forgot it (result.json), without running it again",
+    { timeout: 120_000 },
+    async () => {
+      const { mkdir, writeFile, readFile } = await import("node:fs/promises");
+      const { enqueueJob, claimNextJob } = await import("@/lib/server/jobs/transitions");
+      const { jobDir } = await import("@/lib/server/rlhf/models");
+      const { engine } = await import("@/lib/server/engine");
+      const { runOne } = await import("./runner");
+      const { rejectionSampling } = await import("./handlers/rejection-sampling");
+      const r3 = await db.prisma.round.create({
+        data: { number: 3, name: "r3", status: "rlhf", config: defaultRoundConfig() },
+      });
+      const job = await enqueueJob(
+        { kind: "rejection_sampling", config: { k: 2, promptCount: 8 } },
+        { roundId: r3.id },
+      );
+      // What an earlier attempt's engine job left behind before the engine restarted.
+      const earlier = await db.prisma.job.findFirstOrThrow({
+        where: { kind: "rejection_sampling", roundId },
+      });
+      const out = path.join(jobDir(job.id), "output");
+      await mkdir(out, { recursive: true });
+      const result = JSON.parse(
+        await readFile(path.join(jobDir(earlier.id), "output", "result.json"), "utf8"),
+      ) as { model_dir: string };
+      await writeFile(path.join(out, "result.json"), JSON.stringify(result));
+      const claimed = (await claimNextJob("w-rlhf", new Date()))!;
+      await runOne(claimed, "w-rlhf", { rejection_sampling: rejectionSampling }, () => {});
+      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      expect(row.state, row.error ?? "").toBe("succeeded");
+      await expect(engine().getJob(`${job.id}-rs`)).rejects.toMatchObject({ status: 404 });
+      const policy = await db.prisma.modelVersion.findUniqueOrThrow({
+        where: { id: (row.result as { modelVersionId: string }).modelVersionId },
+      });
+      // Registered once per folder: the earlier round's policy is the same artifact.
+      expect(policy.artifactPath).toBe(result.model_dir);
+    },
+  );
 });
