@@ -20,6 +20,8 @@ export type TAnnotateStats = {
   byProfile: Record<string, number>;
   byDegree: Record<string, number>;
   skipped: number;
+  /** Pair streams retried after a retryable error (sampling limit, busy engine). */
+  retries: number;
   dialogues: number;
   continued: number;
   overlapItems: number;
@@ -36,13 +38,14 @@ export async function samplePair(
   baseUrl: string,
   cookie: string,
   comparisonId: string,
-): Promise<{ left: string; right: string } | { error: string }> {
+): Promise<{ left: string; right: string } | { error: string; retryable: boolean }> {
   const res = await fetch(`${baseUrl}/api/comparisons/${comparisonId}/stream`, {
     headers: { cookie },
   });
   const text = await res.text();
-  let out: { left: string; right: string } | { error: string } = {
+  let out: { left: string; right: string } | { error: string; retryable: boolean } = {
     error: `stream ended without a result (${res.status}): ${text.slice(-200)}`,
+    retryable: res.status >= 500,
   };
   for (const chunk of text.split("\n\n")) {
     const line = chunk.trim();
@@ -52,9 +55,11 @@ export async function samplePair(
       left?: string;
       right?: string;
       message?: string;
+      retryable?: boolean;
     };
     if (ev.type === "done") out = { left: ev.left!, right: ev.right! };
-    else if (ev.type === "error") out = { error: ev.message ?? "error" };
+    else if (ev.type === "error")
+      out = { error: ev.message ?? "error", retryable: ev.retryable ?? false };
   }
   return out;
 }
@@ -66,6 +71,7 @@ export function emptyStats(): TAnnotateStats {
     byProfile: {},
     byDegree: {},
     skipped: 0,
+    retries: 0,
     dialogues: 0,
     continued: 0,
     overlapItems: 0,
@@ -97,7 +103,13 @@ export async function annotateUntil(opts: {
     let left = item.left;
     let right = item.right;
     if (item.status !== "ready") {
-      const pair = await samplePair(opts.baseUrl, a.cookie, item.comparisonId);
+      let pair = await samplePair(opts.baseUrl, a.cookie, item.comparisonId);
+      // A retryable error (the per-annotator sampling limit, a busy engine): wait, as a person would.
+      for (let attempt = 1; "error" in pair && pair.retryable && attempt <= 8; attempt++) {
+        stats.retries += 1;
+        await new Promise((r) => setTimeout(r, 2000 * attempt));
+        pair = await samplePair(opts.baseUrl, a.cookie, item.comparisonId);
+      }
       if ("error" in pair) {
         stats.errors.push(`pair ${item.comparisonId}: ${pair.error}`);
         await a.client.annotation.skip.mutate({

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { startService, type TService } from "@/lib/platform/services";
 import { defaultRoundConfig, type TRoundConfig } from "@/lib/shared/round-config";
-import type { TRoundEvaluation } from "@/lib/shared/rlhf";
+import { ZRoundEvaluation, type TRoundEvaluation } from "@/lib/shared/rlhf";
 import type { TTable8 } from "@/lib/shared/reward-metrics";
 import { platformClient, signIn } from "../bench/http-client";
 import { annotateUntil, type TAnnotateStats, type TSimAnnotator } from "./annotate";
@@ -56,9 +56,19 @@ export type TLoopOptions = {
 
 export const FULL_OPTIONS: Omit<TLoopOptions, "log"> = {
   rounds: 3,
-  comparisons: 300,
-  annotators: 6,
-  profiles: ["careful", "careful", "noisy", "careful", "position_biased", "careful"],
+  comparisons: 200,
+  annotators: 8,
+  // Mostly careful, some noisy and position-biased (docs/demo-world.md's profiles).
+  profiles: [
+    "careful",
+    "careful",
+    "noisy",
+    "careful",
+    "position_biased",
+    "careful",
+    "careful",
+    "noisy",
+  ],
   port: 3731,
   rewardModel: { epochs: 2, learningRate: 3e-3, batchSize: 16, margins: "small" },
   rejectionSampling: {
@@ -284,7 +294,7 @@ export async function runLoop(opts: TLoopOptions): Promise<TLoopResult> {
         },
         (s) =>
           `${s.byAxis.helpfulness} helpfulness + ${s.byAxis.safety} safety, ${s.dialogues} dialogues, ` +
-          `${s.continued} follow-up turns, ${s.overlapItems} overlap items, agreement with the oracle ` +
+          `${s.continued} follow-up turns, ${s.overlapItems} overlap items, ${s.retries} streams retried, ${s.skipped} skipped, agreement with the oracle ` +
           `${pct(s.agree / Math.max(1, s.decisive))} of ${s.decisive} decisive pairs, ${s.errors.length} errors`,
       );
       round.annotation = stats;
@@ -339,7 +349,7 @@ export async function runLoop(opts: TLoopOptions): Promise<TLoopResult> {
       await step(n, "advance (rlhf → evaluating)", () =>
         admin.rounds.advance.mutate({ roundId: round.roundId }),
       );
-      await step(
+      const evalResult = await step(
         n,
         `evaluate against the previous policy (${opts.evaluation.promptCount} held-out prompts)`,
         () =>
@@ -348,9 +358,11 @@ export async function runLoop(opts: TLoopOptions): Promise<TLoopResult> {
             config: { ...opts.evaluation, promptSet: "demo_heldout" },
           }),
       );
-      const rounds = await admin.rounds.list.query();
-      const me = rounds.find((r) => r.id === round.roundId) as { evaluation?: unknown } | undefined;
-      round.evaluation = (me?.evaluation ?? undefined) as TRoundEvaluation | undefined;
+      // The job stores the evaluation on the round and returns it as its result.
+      const parsed = ZRoundEvaluation.safeParse(evalResult.evaluation);
+      if (!parsed.success)
+        throw new Error(`the evaluation job returned no round evaluation: ${parsed.error.message}`);
+      round.evaluation = parsed.data;
       if (round.evaluation) log(`           ${evalSummary(round.evaluation)}`);
       await step(n, "publish (evaluating → published)", () =>
         admin.rounds.advance.mutate({ roundId: round.roundId }),
