@@ -316,7 +316,14 @@ describe(`RLHF domain on ${TEST_BACKEND}`, () => {
         )
         .join("\n") + "\n",
     );
-    const wtl = { n: 3, win: 2, tie: 1, loss: 0, win_rate: 0.8333, ci95: [0.4, 0.97] };
+    const wtl = {
+      n: 3,
+      win: 2,
+      tie: 1,
+      loss: 0,
+      win_rate: 0.8333,
+      ci95: [0.4, 0.97] as [number, number],
+    };
     const evaluation = toRoundEvaluation(
       {
         n: 3,
