@@ -283,4 +283,39 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       expect(policy.artifactPath).toBe(result.model_dir);
     },
   );
+
+  it("passes a cancel on to the engine job", { timeout: 180_000 }, async () => {
+    const t = await import("@/lib/server/jobs/transitions");
+    const { engine } = await import("@/lib/server/engine");
+    const { runOne } = await import("./runner");
+    const { ppo } = await import("./handlers/ppo");
+    const r4 = await db.prisma.round.create({
+      data: { number: 4, name: "r4", status: "rlhf", config: defaultRoundConfig() },
+    });
+    const job = await t.enqueueJob(
+      {
+        kind: "ppo",
+        config: { iterations: 10_000, rolloutBatch: 4, minibatchSize: 2, maxTokens: 8 },
+      },
+      { roundId: r4.id },
+    );
+    const claimed = (await t.claimNextJob("w-rlhf", new Date()))!;
+    const running = runOne(claimed, "w-rlhf", { ppo }, () => {});
+    for (let i = 0; i < 600; i++) {
+      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      if (/^PPO: /.test(row.phase ?? "")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await t.requestCancel(job.id, new Date());
+    await running;
+    const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.state).toBe("cancelled");
+    let snap = await engine().getJob(`${job.id}-ppo`);
+    for (let i = 0; i < 100 && snap.state === "running"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      snap = await engine().getJob(`${job.id}-ppo`);
+    }
+    expect(snap.state).toBe("cancelled");
+    expect(await db.prisma.modelVersion.count({ where: { roundId: r4.id } })).toBe(0);
+  });
 });
