@@ -328,13 +328,15 @@ class Trainer:
         return self.tokenizer.encode_dialog(list(row.messages))[-keep:]
 
     # -- rollout and scoring ---------------------------------------------------------------
-    def rollout(self, iteration: int, should_stop: Callable[[], bool]) -> tuple[Rollout, list[common.PromptRow], float, float]:
+    def rollout(self, iteration: int,
+                should_stop: Callable[[], bool]) -> tuple[Rollout, list[common.PromptRow], float, float]:
+        """Sample, score and compute advantages -> (rollout, its prompts, rollout seconds, scoring seconds)."""
         s = self.spec
         t0 = time.time()
         rows = [self.prompts[i] for i in self.stream.take(s.rollout_batch)]
+        seed = (s.seed * 1_000_003 + iteration) % (1 << 40)  # common.sample multiplies it again: stay < 2^64
         samples = common.sample(self.policy, self.tokenizer, rows, k=1, temperature=s.temperature, top_p=1.0,
-                                max_tokens=s.max_tokens, seed=(s.seed * 1_000_003 + iteration) % (1 << 62),
-                                should_stop=should_stop)
+                                max_tokens=s.max_tokens, seed=seed, should_stop=should_stop)
         replies = [group[0] for group in samples]
         prompt_tokens = [self.encode_prompt(r) for r in rows]
         seqs = [p + list(rep.token_ids) for p, rep in zip(prompt_tokens, replies)]
