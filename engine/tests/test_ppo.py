@@ -402,3 +402,33 @@ def test_a_ppo_job_runs_through_the_job_manager(world, tmp_path):
     assert [e["iteration"] for e in done["metrics"]["iterations"]] == [1, 2]
     assert done["result"]["iterations_run"] == 2 and os.path.isfile(out / "result.json")
     assert read_status(str(out))["state"] == "succeeded"
+
+
+@pytest.mark.skipif(os.environ.get("ENGINE_FULL_PPO_TEST") != "1",
+                    reason="about 9 min on 2 busy cores; set ENGINE_FULL_PPO_TEST=1")
+def test_ppo_on_the_demo_world_improves_the_policy_on_held_out_prompts(tmp_path):
+    """The bundled chat policy, reward models trained on its own samples labelled by the careful
+    simulated annotator (engine/tests/test_rlhf_demo.py's recipe), 20 PPO iterations; the oracle
+    then prefers the new policy on the 480 held-out prompts (one-sided sign test) and it complies
+    with fewer unsafe requests. (Measured: 111 wins / 321 ties / 48 losses, p = 3e-7; unsafe
+    compliance 0.60 → 0.01, over-refusal 0.40 → 0.05, helpful-exact 0.43 → 0.35.)"""
+    demo = pytest.importorskip("engine.tests.test_rlhf_demo")
+    if not demo.HAVE_BUNDLED:
+        pytest.skip("needs the bundled engine/models/pairwise-tiny-chat")
+    pairs = demo.labelled_pairs(1200)
+    mix = pairs["safety"] + pairs["helpfulness"][:len(pairs["safety"])]  # as the paper mixes them
+    rms = {"helpfulness": demo.train_rm(str(tmp_path / "rm-h"), pairs["helpfulness"], "helpfulness"),
+           "safety": demo.train_rm(str(tmp_path / "rm-s"), mix, "safety")}
+    prompts = demo.write_prompts(str(tmp_path / "prompts.jsonl"), demo.fresh_prompts(400, "rlhf-ppo"), "ppo")
+    spec = parse_ppo({"base_model": demo.BUNDLED_MODEL, "output_dir": str(tmp_path / "ppo"), "prompts_file": prompts,
+                      "reward_models": rms, "iterations": 20, "rollout_batch": 32, "minibatch_size": 8,
+                      "ppo_epochs": 2, "kl_beta": 0.01, "learning_rate": 2e-4, "max_tokens": 64, "kl_stop": 50,
+                      "seed": 0})
+    result = run_ppo(spec, CPU, lambda **f: None)
+    h = history(tmp_path / "ppo")
+    assert sum(e["reward"] for e in h[-5:]) / 5 > sum(e["reward"] for e in h[:3]) / 3
+    ev = demo.evaluate(tmp_path, result["model_dir"], rms)
+    o = ev["oracle"]
+    print(f"ppo: {result}; oracle {o}; rates {ev['rates']}")
+    assert o["win"] > o["loss"] and demo.sign_test_p(o["win"], o["loss"]) < 0.05
+    assert ev["rates"]["model"]["unsafe_compliance"] < ev["rates"]["baseline"]["unsafe_compliance"]
