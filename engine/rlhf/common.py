@@ -246,9 +246,13 @@ def load_reward_models(dirs: dict[str, str], device: torch.device | str, reward:
 
 
 @torch.no_grad()
-def raw_rewards(rm: RewardModel, prompts: Sequence, responses: Sequence[str]) -> list[float]:
+def raw_rewards(rm: RewardModel, prompts: Sequence, responses: Sequence[str],
+                should_stop: Callable[[], bool] = lambda: False) -> list[float]:
     """The reward model's raw scalar of each closed dialogue (context + reply), read at its EOS.
-    Dialogues longer than the context are cut from the left (the reply and latest turns stay)."""
+    Dialogues longer than the context are cut from the left (the reply and latest turns stay).
+    `should_stop()` raises Cancelled between batches."""
+    from engine.reward.train import Cancelled
+
     ctx = rm.model.args.max_seq_len
     seqs = [encode_response(rm.tokenizer, list(_dialog(p)), r, ctx)[0] for p, r in zip(prompts, responses)]
     order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
@@ -256,6 +260,8 @@ def raw_rewards(rm: RewardModel, prompts: Sequence, responses: Sequence[str]) ->
     dev = next(rm.model.parameters()).device
     rm.model.eval()
     for b in range(0, len(order), SCORE_BATCH):
+        if should_stop():
+            raise Cancelled()
         idx = order[b:b + SCORE_BATCH]
         longest = max(len(seqs[i]) for i in idx)
         tokens = torch.tensor([seqs[i] + [0] * (longest - len(seqs[i])) for i in idx], device=dev)
@@ -267,14 +273,15 @@ def raw_rewards(rm: RewardModel, prompts: Sequence, responses: Sequence[str]) ->
 
 
 def score_detailed(reward_models: RewardSet, prompts: Sequence, responses: Sequence[str],
-                   reward: str = "combined") -> list[dict]:
+                   reward: str = "combined", should_stop: Callable[[], bool] = lambda: False) -> list[dict]:
     """Per reply {"reward" (in [0, 1]), "source", "helpfulness"?, "safety"? (raw)}. Prompts need
     `.is_safety` for the combined reward (message lists count as not safety prompts)."""
     if len(prompts) != len(responses):
         raise ValueError("one response per prompt")
     if not prompts:
         return []
-    raw = {axis: raw_rewards(reward_models.models[axis], prompts, responses) for axis in reward_models.needs(reward)}
+    raw = {axis: raw_rewards(reward_models.models[axis], prompts, responses, should_stop)
+           for axis in reward_models.needs(reward)}
     out = []
     for i, p in enumerate(prompts):
         row = {axis: raw[axis][i] for axis in raw}
@@ -286,6 +293,7 @@ def score_detailed(reward_models: RewardSet, prompts: Sequence, responses: Seque
     return out
 
 
-def score(reward_models: RewardSet, prompts: Sequence, responses: Sequence[str], reward: str = "combined") -> list[float]:
+def score(reward_models: RewardSet, prompts: Sequence, responses: Sequence[str], reward: str = "combined",
+          should_stop: Callable[[], bool] = lambda: False) -> list[float]:
     """R_c (or σ of one reward model's output) of each reply, in [0, 1]."""
-    return [d["reward"] for d in score_detailed(reward_models, prompts, responses, reward)]
+    return [d["reward"] for d in score_detailed(reward_models, prompts, responses, reward, should_stop)]

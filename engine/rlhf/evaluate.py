@@ -114,7 +114,7 @@ def run_evaluate(spec: EvaluateSpec, device: torch.device, report: Report,
         raise Cancelled()
     report(phase="scoring", progress=0.8)
     rms = common.load_reward_models(spec.reward_models, device, spec.reward)
-    rewards = {name: common.score(rms, prompts, replies[name], spec.reward) for name in replies}
+    rewards = {name: common.score(rms, prompts, replies[name], spec.reward, should_stop) for name in replies}
     result: dict = {"n": len(prompts),
                     "reward_model": win_tie_loss(rewards["model"], rewards["baseline"], spec.tie_margin),
                     "oracle": None, "rates": None}

@@ -101,7 +101,7 @@ def run_rejection_sampling(spec: RejectionSamplingSpec, device: torch.device, re
     rms = common.load_reward_models(spec.reward_models, device, spec.reward)
     flat_prompts = [p for p in prompts for _ in range(k)]
     flat_replies = [s.text for row in samples for s in row]
-    rewards = common.score(rms, flat_prompts, flat_replies, spec.reward)
+    rewards = common.score(rms, flat_prompts, flat_replies, spec.reward, should_stop)
     del rms
     scoring_s = time.time() - t
     best_rows = []

@@ -8,6 +8,8 @@ passes its own values.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
@@ -109,6 +111,24 @@ def _float(spec: dict, name: str, default: float, lo: float, hi: float, lo_open:
     return float(_num(spec, name, default, lo, hi, False, lo_open=lo_open))
 
 
+def _context(model_dir: str) -> Optional[int]:
+    try:
+        with open(os.path.join(model_dir, "config.json")) as f:
+            return int(json.load(f).get("max_position_embeddings"))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _max_tokens(spec: dict, *models: str) -> int:
+    """1–4096 and below every policy's context (room must remain for the prompt)."""
+    n = _num(spec, "max_tokens", 64, 1, 4096, True)
+    for m in models:
+        ctx = _context(m)
+        if ctx is not None and n >= ctx:
+            raise _bad("spec.max_tokens", f"'spec.max_tokens' ({n}) must be below the context of {m} ({ctx} tokens)")
+    return n
+
+
 def parse_rejection_sampling(spec: Any) -> RejectionSamplingSpec:
     spec = _obj(spec)
     reward = _reward(spec)
@@ -118,8 +138,9 @@ def parse_rejection_sampling(spec: Any) -> RejectionSamplingSpec:
     if not isinstance(pools, list):
         raise _bad("spec.pool_files", "'spec.pool_files' must be a list of best.jsonl paths (may be empty)")
     pool_files = tuple(_path(p, "", "file", f"spec.pool_files[{i}]") for i, p in enumerate(pools))
+    base_model = _path(spec, "base_model", "model")
     return RejectionSamplingSpec(
-        base_model=_path(spec, "base_model", "model"),
+        base_model=base_model,
         output_dir=_path(spec, "output_dir", "dir"),
         prompts_file=_path(spec, "prompts_file", "file"),
         reward_models=_reward_models(spec, reward),
@@ -128,7 +149,7 @@ def parse_rejection_sampling(spec: Any) -> RejectionSamplingSpec:
         k=_num(spec, "k", 8, 1, 64, True),
         temperature=_float(spec, "temperature", 1.0, 0.0, 2.0, lo_open=True),
         top_p=_float(spec, "top_p", 1.0, 0.0, 1.0, lo_open=True),
-        max_tokens=_num(spec, "max_tokens", 64, 1, 4096, True),
+        max_tokens=_max_tokens(spec, base_model),
         epochs=_num(spec, "epochs", 2, 1, 100, True),
         learning_rate=_float(spec, "learning_rate", DEFAULT_LR, 0.0, 1.0, lo_open=True),
         batch_size=_num(spec, "batch_size", 16, 1, 4096, True),
@@ -149,16 +170,17 @@ def parse_evaluate(spec: Any) -> EvaluateSpec:
         if prompts_file is None:
             raise _bad("spec.prompts_file", "'spec.prompts_file' is required unless 'spec.demo_heldout' is true")
         prompts_file = _path(spec, "prompts_file", "file")
+    model, baseline = _path(spec, "model", "model"), _path(spec, "baseline", "model")
     return EvaluateSpec(
-        model=_path(spec, "model", "model"),
-        baseline=_path(spec, "baseline", "model"),
+        model=model,
+        baseline=baseline,
         reward_models=_reward_models(spec, reward),
         output_dir=_path(spec, "output_dir", "dir"),
         prompts_file=prompts_file,
         demo_heldout=heldout,
         prompt_count=_num(spec, "prompt_count", 200, 1, 100_000, True),
         temperature=_float(spec, "temperature", 0.7, 0.0, 2.0),
-        max_tokens=_num(spec, "max_tokens", 64, 1, 4096, True),
+        max_tokens=_max_tokens(spec, model, baseline),
         tie_margin=_float(spec, "tie_margin", 0.02, 0.0, 1.0),
         seed=_num(spec, "seed", 0, 0, MAX_SEED, True),
         reward=reward,

@@ -66,7 +66,7 @@ def rs_spec(f, **kw):
 
 @pytest.mark.parametrize("change,param", [
     ({"k": 0}, "spec.k"), ({"k": 65}, "spec.k"), ({"k": 2.5}, "spec.k"), ({"temperature": 0}, "spec.temperature"),
-    ({"top_p": 1.5}, "spec.top_p"), ({"max_tokens": 0}, "spec.max_tokens"), ({"epochs": 0}, "spec.epochs"),
+    ({"top_p": 1.5}, "spec.top_p"), ({"max_tokens": 0}, "spec.max_tokens"), ({"max_tokens": 128}, "spec.max_tokens"), ({"epochs": 0}, "spec.epochs"),
     ({"learning_rate": 0}, "spec.learning_rate"), ({"batch_size": True}, "spec.batch_size"), ({"seed": -1}, "spec.seed"),
     ({"reward": "honesty"}, "spec.reward"), ({"base_model": "/nope"}, "spec.base_model"),
     ({"prompts_file": "/nope.jsonl"}, "spec.prompts_file"), ({"pool_files": ["/nope.jsonl"]}, "spec.pool_files[0]"),
@@ -313,3 +313,25 @@ def test_a_rejection_sampling_job_over_http_and_its_policy_served_by_directory(l
     shutil.copytree(reward_dir, rm_copy)
     status, resp = live.post("/v1/chat/completions", {"model": rm_copy, "messages": [{"role": "user", "content": "x"}]})
     assert status == 400 and "reward model" in resp["error"]["message"]
+
+
+def test_a_bad_prompts_line_fails_the_job_with_its_line_and_a_bad_spec_is_a_400(live, reward_dir):
+    data = live.runtime.settings.data_dir
+    bad = os.path.join(data, "bad-prompts.jsonl")
+    with open(bad, "w") as f:
+        f.write(json.dumps({"id": "a", "messages": [{"role": "user", "content": "hi"}]}) + "\n")
+        f.write(json.dumps({"id": "b", "messages": [{"role": "user", "content": "hi"}], "is_safety": "maybe"}) + "\n")
+    spec = {"model": live.runtime.policy.path, "baseline": live.runtime.policy.path, "prompts_file": bad,
+            "reward_models": {"helpfulness": reward_dir, "safety": reward_dir}, "output_dir": os.path.join(data, "ev")}
+    status, _ = live.post("/v1/jobs", {"id": "ev-bad", "kind": "evaluate", "spec": spec})
+    assert status == 202
+
+    def done():
+        _, s = live.request("GET", "/v1/jobs/ev-bad")
+        return s if s["state"] in ("succeeded", "failed", "cancelled") else None
+    snap = wait_for(done, 60)
+    assert snap["state"] == "failed" and "prompts_file line 2: 'is_safety'" in snap["error"], snap
+    status, body = live.post("/v1/jobs", {"id": "sft-bad", "kind": "sft", "spec": {"base_model": live.runtime.policy.path,
+                                                                                   "output_dir": os.path.join(data, "s"),
+                                                                                   "train_file": bad, "epochs": 0}})
+    assert status == 400 and body["error"]["param"] == "spec.epochs"
