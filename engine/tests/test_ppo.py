@@ -405,7 +405,7 @@ def test_a_ppo_job_runs_through_the_job_manager(world, tmp_path):
 
 
 @pytest.mark.skipif(os.environ.get("ENGINE_FULL_PPO_TEST") != "1",
-                    reason="about 9 min on 2 busy cores; set ENGINE_FULL_PPO_TEST=1")
+                    reason="about 5 min on 2 busy cores; set ENGINE_FULL_PPO_TEST=1")
 def test_ppo_on_the_demo_world_improves_the_policy_on_held_out_prompts(tmp_path):
     """The bundled chat policy, reward models trained on its own samples labelled by the careful
     simulated annotator (engine/tests/test_rlhf_demo.py's recipe), 20 PPO iterations; the oracle
