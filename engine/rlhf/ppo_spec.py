@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Optional
 
 from engine.checkpoint import SCALAR_ARCH
 from engine.reward.data import AXES
@@ -53,6 +53,23 @@ def _policy_dir(spec: dict, name: str) -> str:
     return path
 
 
+def _context(model_dir: str) -> Optional[int]:
+    try:
+        with open(os.path.join(model_dir, "config.json")) as f:
+            return int(json.load(f).get("max_position_embeddings"))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _max_tokens(spec: dict, base: str) -> int:
+    """1–2048 and leaving room in the policy's context for a prompt of at least two tokens."""
+    n = _num(spec, "max_tokens", 48, 1, 2048, True)
+    ctx = _context(base)
+    if ctx is not None and n >= ctx - 1:
+        raise _bad("spec.max_tokens", f"'spec.max_tokens' ({n}) must be below the context of {base} ({ctx} tokens) - 1")
+    return n
+
+
 def parse_ppo(spec: Any) -> PpoSpec:
     if not isinstance(spec, dict):
         raise _bad("spec", "'spec' must be an object")
@@ -91,7 +108,7 @@ def parse_ppo(spec: Any) -> PpoSpec:
         clip=float(_num(spec, "clip", 0.2, 0.0, 1.0, False, lo_open=True)),
         learning_rate=float(_num(spec, "learning_rate", 1e-5, 0.0, 1.0, False, lo_open=True)),
         temperature=float(_num(spec, "temperature", 1.0, 0.0, 2.0, False, lo_open=True)),
-        max_tokens=_num(spec, "max_tokens", 48, 1, 2048, True),
+        max_tokens=_max_tokens(spec, base),
         kl_stop=float(_num(spec, "kl_stop", 10.0, 0.0, 1000.0, False, lo_open=True)),
         seed=_num(spec, "seed", 0, 0, (1 << 63) - 1, True),
     )

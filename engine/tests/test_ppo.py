@@ -347,6 +347,7 @@ def test_cancel_stops_between_iterations(world, tmp_path):
     ({"reward_models": {"helpfulness": "X"}}, "spec.reward_models.safety"),
     ({"reward_models": {"helpfulness": "RH", "safety": "POLICY"}}, "spec.reward_models.safety"),
     ({"reference_model": "RH"}, "spec.reference_model"),
+    ({"max_tokens": 127}, "spec.max_tokens"),  # the test policy's context is 128
 ])
 def test_spec_errors_name_their_field(world, tmp_path, change, param):
     subst = {"X": world["rh"], "RH": world["rh"], "POLICY": world["policy"]}
