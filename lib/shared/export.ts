@@ -77,7 +77,8 @@ const intParam = (min: number, max: number) =>
 
 const dateParam = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), {
+  // Year 0000 parses in JavaScript but is outside PostgreSQL's timestamps.
+  .refine((s) => /^(?!0000)\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), {
     message: "must be an ISO 8601 date or date-time, e.g. 2026-11-27 or 2026-11-27T10:00:00Z",
   })
   .transform((s) => new Date(s));

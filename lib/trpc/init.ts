@@ -50,8 +50,41 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** Where a string in `value` holds a NUL character ("a.b.0"), or null; bounded depth and breadth. */
+function nulPath(value: unknown, path: string, depth: number): string | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path || "input" : null;
+  if (depth > 32 || value === null || typeof value !== "object") return null;
+  let seen = 0;
+  for (const [key, v] of Object.entries(value)) {
+    if (++seen > 10_000) return null;
+    const found = nulPath(v, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, so a NUL anywhere in the input would fail in the database as a
+ * 500; it is refused up front as a 400 naming the field.
+ */
+const refuseNul = t.middleware(async ({ next, getRawInput }) => {
+  let raw: unknown;
+  try {
+    raw = await getRawInput();
+  } catch {
+    return next(); // an unparsable body: the input parser reports it
+  }
+  const at = nulPath(raw, "", 0);
+  if (at)
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `${at}: text cannot contain the NUL character`,
+    });
+  return next();
+});
+
 // 3. Procedures ───────────────────────────────────────────────────────────
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.use(domainErrors).use(refuseNul);
 
 function requireRole(role: TRole) {
   return t.middleware(({ ctx, next }) => {

@@ -319,3 +319,22 @@ describe("pagination", () => {
     ]);
   });
 });
+
+describe("connections", () => {
+  it("a second connection runs the same export (PGlite serves every connection in one session)", async () => {
+    // Found by the fuzz test (e2e/fuzz.spec.ts): the named statement prepared by one connection
+    // already existed for the next one on the embedded database, and the export failed with 500.
+    const plan = stream.planFromQuery(q({ axis: "safety" }), null, SECRET, now);
+    const counts: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const own = query.createExportDb(db.url, 1);
+      try {
+        counts.push((await query.fetchExportBatch(own, plan.filter, null, plan.until, 50)).length);
+      } finally {
+        await own.end();
+      }
+    }
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts[1]).toBe(counts[0]);
+  });
+});

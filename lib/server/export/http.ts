@@ -49,7 +49,8 @@ export function parseQuery<S extends z.ZodType>(
   url: URL,
   schema: S,
 ): { data: z.output<S> } | { response: Response } {
-  const raw: Record<string, string> = {};
+  // No prototype: "__proto__" or "constructor" are parameters like any other (unknown ones).
+  const raw: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of url.searchParams) {
     if (k in raw)
       return {
@@ -57,8 +58,25 @@ export function parseQuery<S extends z.ZodType>(
           parameter: k,
         }),
       };
+    // PostgreSQL text cannot hold NUL: refused here rather than failing in the query.
+    if (k.includes("\u0000") || v.includes("\u0000"))
+      return {
+        response: apiError(400, "invalid_parameter", `Parameter "${k}" contains a NUL character`, {
+          parameter: k,
+        }),
+      };
     raw[k] = v;
   }
+  // Unknown parameters are refused by the strict schemas; checked here too, by name, because
+  // the production build let a "__proto__" parameter through (a 200 in the fuzz test).
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  const unknown = shape ? Object.keys(raw).find((k) => !Object.hasOwn(shape, k)) : undefined;
+  if (unknown !== undefined)
+    return {
+      response: apiError(400, "invalid_parameter", `Unknown parameter "${unknown}"`, {
+        parameter: unknown,
+      }),
+    };
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { data: parsed.data };
   const issue = parsed.error.issues[0]!;

@@ -153,9 +153,22 @@ export async function fetchExportBatch(
   // A named statement is planned once per connection and filter combination, not per batch
   // (planning these joins costs ~10 ms, a thousand times in a million-row export).
   const name = "export_" + createHash("sha1").update(text).digest("hex").slice(0, 16);
-  const { rows } = await db.query<TExportDbRow>({ name, text, values: params });
-  return rows;
+  if (!sharedSessionNames.has(name)) {
+    try {
+      return (await db.query<TExportDbRow>({ name, text, values: params })).rows;
+    } catch (error) {
+      // 42P05 "prepared statement already exists": the embedded PGlite server runs every
+      // connection in one backend session, so a statement another (or an earlier, closed)
+      // connection prepared is there already. Such statements run unnamed from then on.
+      if ((error as { code?: string }).code !== "42P05") throw error;
+      sharedSessionNames.add(name);
+    }
+  }
+  return (await db.query<TExportDbRow>({ text, values: params })).rows;
 }
+
+/** Statement names found prepared by another connection of a shared session (PGlite). */
+const sharedSessionNames = new Set<string>();
 
 // ───────────────────────────── the connection ─────────────────────────────
 
