@@ -94,6 +94,19 @@ afterAll(async () => {
 });
 
 describe(`sft job on ${TEST_BACKEND}`, () => {
+  it("fails at once, with the reason, when no demonstration is approved", async () => {
+    const t = await import("@/lib/server/jobs/transitions");
+    const { runOne } = await import("./runner");
+    const { sft } = await import("./handlers/sft");
+    const job = await t.enqueueJob({ kind: "sft", config: { roundIds: ["no-such-round"] } });
+    const claimed = (await t.claimNextJob("w-sft", new Date()))!;
+    await runOne(claimed, "w-sft", { sft }, () => {});
+    const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.state).toBe("failed");
+    expect(row.attempts).toBe(1);
+    expect(row.error).toMatch(/no approved demonstrations/);
+  });
+
   it(
     "fine-tunes on the approved demonstrations and registers a policy with its parent",
     { timeout: 300_000 },
