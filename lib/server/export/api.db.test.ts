@@ -291,6 +291,7 @@ describe("OpenAPI", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual([
       "/api/v1/comparisons",
+      "/api/v1/demonstrations",
       "/api/v1/models",
       "/api/v1/models/{id}/checkpoint",
     ]);
@@ -306,5 +307,11 @@ describe("OpenAPI", () => {
     expect(params).toEqual(
       expect.arrayContaining(["round", "axis", "from", "to", "reviewStatus", "minAgreement"]),
     );
+    const demo = (
+      doc.paths["/api/v1/demonstrations"] as { get: { parameters: { name: string }[] } }
+    ).get.parameters.map((p) => p.name);
+    expect(demo).toEqual(["format", "round", "axis", "cursor", "limit"]);
+    expect(doc.components.schemas).toHaveProperty("DemonstrationRow");
+    expect(doc.components.schemas).toHaveProperty("TrlMessagesRow");
   });
 });
