@@ -192,7 +192,7 @@ def sample(model: Llama, tokenizer: Tokenizer, prompts: Sequence, k: int = 1, te
                 raise Cancelled()
             idx = order[start:start + per_batch]
             params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_tokens,
-                                    seed=seed * 1_000_003 + b)
+                                    seed=(seed * 1_000_003 + b) % (1 << 63))
             rows = gen.generate([encoded[i] for i in idx], params, n=k)
             for j, i in enumerate(idx):
                 out[i] = [Sample(r.text.strip(), list(r.token_ids), list(r.logprobs), r.finish_reason or "length")

@@ -149,7 +149,7 @@ def test_unknown_jobs_are_404(live):
 
 
 @pytest.mark.parametrize("change, param", [
-    ({"id": ""}, "id"), ({"id": "x" * 65}, "id"), ({"id": "a/b"}, "id"), ({"kind": "ppo"}, "kind"),
+    ({"id": ""}, "id"), ({"id": "x" * 65}, "id"), ({"id": "a/b"}, "id"), ({"kind": "dpo"}, "kind"),
     ({"spec": None}, "spec"), ({"spec.axis": "honesty"}, "spec.axis"), ({"spec.margins": [1, 2, 3]}, "spec.margins"),
     ({"spec.epochs": 0}, "spec.epochs"), ({"spec.epochs": 1.5}, "spec.epochs"),
     ({"spec.learning_rate": 0}, "spec.learning_rate"), ({"spec.batch_size": "8"}, "spec.batch_size"),
