@@ -16,6 +16,7 @@ async function createAnnotator(page: Page, email: string, password: string) {
 
 test("import a prompts file with errors, read the report, accept the valid rows", async ({
   page,
+  request,
 }) => {
   const stamp = Date.now();
   await signIn(page, E2E.admin.email, E2E.admin.password);
@@ -30,6 +31,24 @@ test("import a prompts file with errors, read the report, accept the valid rows"
     buffer: Buffer.from("PK"),
   });
   await expect(page.getByTestId("import-error")).toContainText("not a CSV or JSONL file");
+  // The server refuses the same on its own: a wrong type, a file too big, a caller not signed in.
+  const url = "/api/admin/prompts/import";
+  const csvFile = (name: string, buffer: Buffer) => ({
+    file: { name, mimeType: "text/csv", buffer },
+  });
+  const wrong = await page.request.post(url, {
+    multipart: csvFile("p.txt", Buffer.from("text\nhi")),
+  });
+  expect(wrong.status()).toBe(415);
+  const big = await page.request.post(url, {
+    multipart: csvFile("big.csv", Buffer.alloc(6 * 1024 * 1024, 97)),
+  });
+  expect(big.status()).toBe(413);
+  expect((await big.json()).error).toContain("the limit is 5.0 MB");
+  const anonymous = await request.post(url, {
+    multipart: csvFile("p.csv", Buffer.from("text\nhi")),
+  });
+  expect(anonymous.status()).toBe(401);
 
   const csv = [
     "text,task_category,is_safety,tags,curriculum_order",
@@ -115,7 +134,7 @@ test("reset an annotator's password, then disable the account", async ({ page })
   expect(await page.content()).not.toContain(password);
 });
 
-test("the models page shows the lineage from the first policy", async ({ page }) => {
+test("the models page shows the lineage from the first policy", async ({ page, request }) => {
   await signIn(page, E2E.admin.email, E2E.admin.password);
   await page.getByRole("link", { name: "Models" }).click();
   const tree = page.getByRole("tree", { name: "Model lineage" });
@@ -124,4 +143,8 @@ test("the models page shows the lineage from the first policy", async ({ page })
   await expect(root).toContainText("policy");
   // The bundled model lives outside the data directory: listed, not downloadable.
   await expect(root).toContainText("not downloadable");
+  // Downloads need an admin session (the export API's key route is separate).
+  expect((await request.get("/api/admin/models/anything/download")).status()).toBe(401);
+  const id = (await root.getAttribute("data-model-id")) ?? "";
+  expect((await page.request.get(`/api/admin/models/${id}/download`)).status()).toBe(404);
 });

@@ -16,6 +16,15 @@ describe("parseCsv", () => {
     ]);
   });
 
+  it("numbers rows as a spreadsheet does: a blank line is a row, a quoted line break is not", () => {
+    const { records } = parseCsv('text\n\n"a\nb"\r\n\r\nc\n');
+    expect(records).toEqual([
+      { row: 1, cells: ["text"] },
+      { row: 3, cells: ["a\nb"] },
+      { row: 5, cells: ["c"] },
+    ]);
+  });
+
   it("keeps an empty quoted field and a last line without a newline", () => {
     expect(parseCsv('a,b\n"",x').records[1]).toEqual({ row: 2, cells: ["", "x"] });
   });

@@ -30,8 +30,8 @@ export type TCsvRecord = { row: number; cells: string[] };
 /**
  * Splits CSV text into records: comma-separated, fields optionally in double quotes, `""` inside
  * quotes is a quote, quoted fields may hold commas and line breaks; CRLF or LF; a leading BOM is
- * dropped. `row` counts records from 1 (the header), as a spreadsheet numbers them. Blank lines
- * are skipped.
+ * dropped. `row` counts records from 1 (the header), as a spreadsheet numbers them (a blank line
+ * is a row, and is skipped; a quoted line break does not start a row).
  */
 export function parseCsv(input: string): { records: TCsvRecord[]; errors: TImportProblem[] } {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
@@ -52,7 +52,7 @@ export function parseCsv(input: string): { records: TCsvRecord[]; errors: TImpor
     endCell();
     const blank = cells.length === 1 && cells[0] === "";
     if (!blank && !badRow) records.push({ row, cells });
-    if (!blank) row += 1;
+    row += 1;
     cells = [];
     badRow = false;
   };

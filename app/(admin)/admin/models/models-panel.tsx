@@ -62,6 +62,7 @@ function Node({ node, canDownload }: { node: TLineageNode; canDownload: boolean 
     >
       <div
         data-testid={`model-${node.name}`}
+        data-model-id={node.id}
         className="rounded-lg border border-slate-200 bg-white p-3 text-sm"
       >
         <div className="flex flex-wrap items-baseline gap-2">
