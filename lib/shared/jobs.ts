@@ -54,7 +54,7 @@ export const ZTrainRewardConfig = z.object({
   safetyHelpfulnessShare: z.number().min(0).max(0.5).default(0.1),
   /** Policy ModelVersion the trunk starts from; default: the latest policy. */
   baseModelId: z.string().min(1).max(64).optional(),
-  seed: z.number().int().min(0).default(0),
+  seed: z.number().int().min(0).max(2_147_483_647).default(0),
 });
 export type TTrainRewardConfig = z.infer<typeof ZTrainRewardConfig>;
 
@@ -75,11 +75,12 @@ export const ZRejectionSamplingConfig = z.object({
   reward: ZRewardChoice.default("combined"),
   /** Fine-tuning on the best samples pooled over this and all earlier rounds (loss on answers only). */
   epochs: z.number().int().min(1).max(20).default(2),
-  learningRate: z.number().gt(0).max(1e-2).default(1e-4),
+  /** Sized for the bundled 1.3 M-parameter model; a 7B policy wants ~1e-5. */
+  learningRate: z.number().gt(0).max(1e-2).default(1e-3),
   batchSize: z.number().int().min(1).max(512).default(16),
   /** Policy to sample from and fine-tune; default: the current (latest published) policy. */
   baseModelId: ZModelId.optional(),
-  seed: z.number().int().min(0).default(0),
+  seed: z.number().int().min(0).max(2_147_483_647).default(0),
 });
 export type TRejectionSamplingConfig = z.infer<typeof ZRejectionSamplingConfig>;
 
@@ -92,7 +93,8 @@ export const ZPpoConfig = z.object({
   /** KL penalty β per token against the frozen reference (paper: 0.01, 0.005 for the largest). */
   klBeta: z.number().min(0).max(1).default(0.01),
   clip: z.number().gt(0).max(1).default(0.2),
-  learningRate: z.number().gt(0).max(1e-2).default(1e-5),
+  /** Constant. Sized for the bundled model (1e-5 barely moves it); the paper used 1e-6 for 7B/13B. */
+  learningRate: z.number().gt(0).max(1e-2).default(2e-4),
   temperature: z.number().gt(0).max(2).default(1.0),
   maxTokens: z.number().int().min(1).max(2048).default(48),
   /** Stop early when the mean per-sequence KL to the reference exceeds this. */
@@ -100,7 +102,7 @@ export const ZPpoConfig = z.object({
   promptCount: z.number().int().min(1).max(100_000).default(512),
   /** Policy to start from; default: this round's rejection-sampling policy, else the current policy. */
   baseModelId: ZModelId.optional(),
-  seed: z.number().int().min(0).default(0),
+  seed: z.number().int().min(0).max(2_147_483_647).default(0),
 });
 export type TPpoConfig = z.infer<typeof ZPpoConfig>;
 
@@ -119,7 +121,7 @@ export const ZEvaluateConfig = z.object({
   tieMargin: z.number().min(0).max(1).default(0.02),
   /** Also queue the pairs as a blind side-by-side task for annotators (helpfulness axis). */
   humanEval: z.boolean().default(false),
-  seed: z.number().int().min(0).default(0),
+  seed: z.number().int().min(0).max(2_147_483_647).default(0),
 });
 export type TEvaluateConfig = z.infer<typeof ZEvaluateConfig>;
 
@@ -127,11 +129,12 @@ export const ZSftConfig = z.object({
   /** Rounds whose approved demonstrations form the data; empty = all rounds. */
   roundIds: z.array(z.string().min(1).max(64)).max(50).default([]),
   epochs: z.number().int().min(1).max(50).default(3),
-  learningRate: z.number().gt(0).max(1e-2).default(1e-4),
+  /** Sized for the bundled model; a 7B policy wants ~1e-5. */
+  learningRate: z.number().gt(0).max(1e-2).default(1e-3),
   batchSize: z.number().int().min(1).max(512).default(16),
   /** Policy to fine-tune; default: the current policy. */
   baseModelId: ZModelId.optional(),
-  seed: z.number().int().min(0).default(0),
+  seed: z.number().int().min(0).max(2_147_483_647).default(0),
 });
 export type TSftConfig = z.infer<typeof ZSftConfig>;
 
