@@ -88,7 +88,7 @@ export function ProgressChart({
     axis: p.axis,
     counted: p.counted,
     remaining: Math.max(0, p.target - p.counted),
-    label: `${p.counted} / ${p.target}${p.target ? ` (${Math.round((100 * p.counted) / p.target)} %)` : ""}`,
+    label: `${p.counted} / ${p.target}`,
   }));
   return (
     <ChartCard
@@ -215,7 +215,18 @@ export function TimelineChart({
   points: { t: string; helpfulness: number; safety: number }[];
   bucket: "minute" | "hour" | "day";
 }) {
-  const data = cumulative(points).map((p) => {
+  // The curve starts from zero one bucket before the first annotation, so even one bucket draws.
+  const step = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[bucket];
+  const start = points[0]
+    ? [
+        {
+          t: new Date(new Date(points[0].t).getTime() - step).toISOString(),
+          helpfulness: 0,
+          safety: 0,
+        },
+      ]
+    : [];
+  const data = cumulative([...start, ...points]).map((p) => {
     const d = new Date(p.t);
     const name =
       bucket === "day"
