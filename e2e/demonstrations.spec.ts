@@ -1,6 +1,7 @@
 // Journey: an annotator writes a demonstration (near-empty reply refused, a model sample from the
 // real engine edited, the draft surviving a reload, a duplicate refused), a reviewer approves it,
-// and a program reads it from the export API with a demonstrations:read key.
+// a program reads it from the export API with a demonstrations:read key, and a reviewer's edit
+// replaces the exported text while the original is kept.
 import { expect, test } from "@playwright/test";
 import { signIn, signOut } from "./fixtures/auth";
 import { E2E } from "./fixtures/env";
@@ -31,6 +32,7 @@ test("write a demonstration, a reviewer approves it, it appears in the export", 
   await expect(form.getByTestId("demo-sample")).toBeVisible({ timeout: 60_000 });
   await expect(form.getByTestId("demo-message")).toContainText("Model sample loaded");
   await form.getByLabel("Ideal response (assistant)").fill(ideal);
+  await page.screenshot({ path: "test-results/workspace-demonstration.png", fullPage: true });
 
   // The draft survives a reload, the sample with it.
   await page.reload();
@@ -64,6 +66,7 @@ test("write a demonstration, a reviewer approves it, it appears in the export", 
   await page.getByLabel("Status").selectOption("approved");
   await expect(row.getByTestId("demonstration-status")).toHaveText("approved");
   await expect(page.getByTestId(`acceptance-${E2E.annotator.email}`)).not.toHaveText("—");
+  await page.screenshot({ path: "test-results/review-demonstrations.png", fullPage: true });
 
   // A program reads it through the export API.
   await page.getByRole("link", { name: "API keys" }).click();
@@ -96,4 +99,23 @@ test("write a demonstration, a reviewer approves it, it appears in the export", 
     });
   const native = await find("native");
   expect(native?.sample).not.toBeNull();
+
+  // The reviewer edits it: the export then carries the edit, and the native row the original too.
+  const better = `A spider has eight legs (four pairs), like all arachnids. (${tag})`;
+  await page.goto("/admin/review?tab=demonstrations");
+  await page.getByLabel("Status").selectOption("approved");
+  const approvedRow = page.getByTestId("demonstration-row").filter({ hasText: tag });
+  await approvedRow.getByRole("button", { name: "Edit" }).click();
+  await approvedRow.getByLabel("Assistant turn 1").fill(better);
+  await approvedRow.getByRole("button", { name: "Save edit and approve" }).click();
+  await expect(approvedRow.getByTestId("edited-dialogue")).toContainText(better);
+  await expect
+    .poll(async () => (await find("trl"))?.messages[1]?.content, { timeout: 30_000 })
+    .toBe(better);
+  const edited = (await find("native")) as TRow & {
+    edited: boolean;
+    original: { content: string }[];
+  };
+  expect(edited.edited).toBe(true);
+  expect(edited.original[1]!.content).toBe(ideal);
 });
