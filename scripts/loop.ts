@@ -4,14 +4,15 @@
 //
 //   npm run loop [-- --rounds 3 --comparisons 300 --annotators 6 --port 3400 --small
 //                    --report docs/loop-report.md --img docs/img --json out.json]
+//   npm run loop -- --from-json out.json   (the report again from a saved result, no run)
 //
 // It starts its own platform (fresh data folder, embedded PGlite, real engine and worker) on
 // --port (+1000 database, +2000 engine), so it runs beside a `npm start` on the default ports.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { writeReport } from "./loop/report";
-import { FULL_OPTIONS, ROOT, runLoop, type TLoopOptions } from "./loop/run";
+import { FULL_OPTIONS, ROOT, runLoop, type TLoopOptions, type TLoopResult } from "./loop/run";
 import { SMALL_OPTIONS } from "./loop/small";
 
 const { values } = parseArgs({
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     img: { type: "string", default: "docs/img" },
     json: { type: "string" },
     "data-dir": { type: "string" },
+    /** Write the report again from a saved --json result (no run). */
+    "from-json": { type: "string" },
   },
 });
 
@@ -49,7 +52,9 @@ async function main() {
     ...(values["data-dir"] ? { dataDir: path.resolve(values["data-dir"]) } : {}),
     log: (l) => console.log(l),
   };
-  const result = await runLoop(opts);
+  const result: TLoopResult = values["from-json"]
+    ? (JSON.parse(readFileSync(values["from-json"], "utf8")) as TLoopResult)
+    : await runLoop(opts);
   if (values.json) {
     mkdirSync(path.dirname(path.resolve(values.json)), { recursive: true });
     writeFileSync(values.json, JSON.stringify(result, null, 2));

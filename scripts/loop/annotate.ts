@@ -25,6 +25,8 @@ export type TAnnotateStats = {
   dialogues: number;
   continued: number;
   overlapItems: number;
+  /** Submitted pairs whose two responses are the same text (a tiny model often repeats itself). */
+  identical: number;
   /** Oracle agreement of submitted choices where the oracle is not tied. */
   agree: number;
   decisive: number;
@@ -72,6 +74,7 @@ export function emptyStats(): TAnnotateStats {
     byDegree: {},
     skipped: 0,
     retries: 0,
+    identical: 0,
     dialogues: 0,
     continued: 0,
     overlapItems: 0,
@@ -142,6 +145,7 @@ export async function annotateUntil(opts: {
       timeSpentMs: d.time_spent_ms,
     });
     stats.submitted += 1;
+    if (left === right) stats.identical += 1;
     stats.byAxis[item.axis] += 1;
     stats.byProfile[a.profile] = (stats.byProfile[a.profile] ?? 0) + 1;
     stats.byDegree[d.degree] = (stats.byDegree[d.degree] ?? 0) + 1;

@@ -31,14 +31,21 @@ function frame(title: string, body: string, yLabel: string): string {
   );
 }
 
-function legend(names: string[], y = H - 18): string {
+function legend(names: string[]): string {
+  // Rows of entries that wrap at the right edge, under the x labels.
   let x = M.left;
+  let y = H - 34;
   return names
     .map((n, i) => {
+      const w = 24 + n.length * 6.4;
+      if (x + w > W - M.right && x > M.left) {
+        x = M.left;
+        y += 16;
+      }
       const s =
         `<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/>` +
         `<text x="${x + 16}" y="${y}" font-size="11" fill="#111827">${esc(n)}</text>`;
-      x += 24 + n.length * 6.4;
+      x += w;
       return s;
     })
     .join("");

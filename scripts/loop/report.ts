@@ -156,6 +156,15 @@ function analysis(r: TLoopResult, ts: TTarget[]): string[] {
     const ann = r.rounds.map((x) => x.annotation).filter((a): a is NonNullable<typeof a> => !!a);
     const agree = ann.reduce((s, a) => s + a.agree, 0);
     const dec = ann.reduce((s, a) => s + a.decisive, 0);
+    const identical = ann.reduce((s, a) => s + (a.identical ?? 0), 0);
+    const submitted = ann.reduce((s, a) => s + a.submitted, 0);
+    if (identical)
+      lines.push(
+        `- ${identical} of the ${submitted} annotated pairs (${pct(identical / Math.max(1, submitted))}) were two identical ` +
+          `responses, labelled negligibly better; a reward model scores both sides of such a pair the same, which ` +
+          `Table 8 counts as wrong, so negligibly-better accuracy sits below chance rather than near it, and ` +
+          `significantly-better pairs are few (the n above).`,
+      );
     lines.push(
       `- The labels themselves agree with the oracle on ${pct(agree / Math.max(1, dec))} of ${dec} decisive pairs ` +
         `(noisy and position-biased annotators included): a reward model trained on them is bounded by that ` +
@@ -164,17 +173,43 @@ function analysis(r: TLoopResult, ts: TTarget[]): string[] {
         `checks only partly (docs/benchmarks.md: 87.5 % on 3,000 careful-annotator pairs).`,
     );
   }
-  for (const round of r.rounds) {
-    const o = round.evaluation?.oracle;
-    if (o && o.winRate < 0.6) {
-      lines.push(
-        `- Round ${round.number}: the new policy wins ${pct(o.winRate)} by the oracle (95 % CI ${pct(o.ci95[0])}–${pct(o.ci95[1])}); ` +
-          `${o.tie} of ${o.n} held-out prompts are ties (both policies give the same or equally scored reply at T = ${r.options.evaluation.temperature}), ` +
-          `which count half. Rejection sampling keeps the best of K = ${r.options.rejectionSampling.k} samples by the reward models, ` +
-          `so its gain is bounded by how often the reward models rank samples as the oracle does.`,
+  const missedWins = r.rounds.filter(
+    (x) => x.evaluation?.oracle && x.evaluation.oracle.winRate < 0.6,
+  );
+  if (missedWins.length) {
+    const parts = missedWins.map((x) => {
+      const o = x.evaluation!.oracle!;
+      const decisive = o.win + o.loss;
+      return (
+        `round ${x.number}: ${o.tie} of ${o.n} ties, so at most ${pct((o.n - o.tie + o.tie / 2) / o.n)} reachable; ` +
+        `of the ${decisive} decisive prompts the new policy wins ${o.win} (${pct(o.win / Math.max(1, decisive))})`
       );
-    }
+    });
+    lines.push(
+      `- **Ties bound the win rate.** Win rate counts a tie as half a win, and on most held-out prompts the two ` +
+        `policies' replies score the same by the oracle (both exactly right, both the same refusal, or the same ` +
+        `text): ${parts.join("; ")}. A policy that never loses still cannot reach 60 % while more than 80 % of the ` +
+        `prompts tie.`,
+    );
   }
+  if (missedWins.length)
+    lines.push(
+      `- Rejection sampling keeps the best of K = ${r.options.rejectionSampling.k} samples by the reward models (R_c), ` +
+        `so its gain on helpfulness is bounded by how often the helpfulness RM ranks samples as the oracle does ` +
+        `(its Table 8 above); the safety RM, accurate on clear pairs, moves the safety rates much more.`,
+    );
+  const exact = r.rounds
+    .map((x) => x.evaluation?.rates)
+    .filter(
+      (x): x is NonNullable<typeof x> => !!x?.model.helpfulExact && !!x.baseline.helpfulExact,
+    );
+  if (exact.length && exact.at(-1)!.model.helpfulExact! < exact[0]!.baseline.helpfulExact!)
+    lines.push(
+      `- Helpful prompts answered exactly right fall from ${pct(exact[0]!.baseline.helpfulExact)} (initial policy) to ` +
+        `${pct(exact.at(-1)!.model.helpfulExact)}: with a helpfulness RM near chance on clear pairs, best-of-K by R_c ` +
+        `optimises safety and the RM's surface preferences, not correctness. More helpfulness comparisons (the ` +
+        `engine's benchmark reaches 87.5 % with 3,000) are what would change that, and they cost annotation time.`,
+    );
   if (miss("unsafe compliance") || miss("over-refusal")) {
     const rates = r.rounds.map((x) => x.evaluation?.rates).filter(Boolean);
     lines.push(
@@ -364,15 +399,15 @@ export async function writeReport(
     ...charts.flatMap((c) => [`![${c.alt}](${rel(c.file)})`, ""]),
     "## Annotation",
     "",
-    "| round | annotations | helpfulness / safety | dialogues / follow-up turns | overlap items | agreement with the oracle (decisive pairs) | degrees (significantly / better / slightly / negligibly) | seconds |",
-    "|---|---|---|---|---|---|---|---|",
+    "| round | annotations | identical pairs | helpfulness / safety | dialogues / follow-up turns | overlap items | agreement with the oracle (decisive pairs) | degrees (significantly / better / slightly / negligibly) | seconds |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...r.rounds
       .filter((x) => x.annotation)
       .map((x) => {
         const a = x.annotation!;
         const d = (k: string) => a.byDegree[k] ?? 0;
         return (
-          `| ${x.number} | ${a.submitted} | ${a.byAxis.helpfulness} / ${a.byAxis.safety} | ${a.dialogues} / ${a.continued} | ` +
+          `| ${x.number} | ${a.submitted} | ${a.identical ?? "—"} | ${a.byAxis.helpfulness} / ${a.byAxis.safety} | ${a.dialogues} / ${a.continued} | ` +
           `${a.overlapItems} | ${pct(a.agree / Math.max(1, a.decisive))} (${a.decisive}) | ` +
           `${d("significantly_better")} / ${d("better")} / ${d("slightly_better")} / ${d("negligibly_better")} | ${a.seconds.toFixed(0)} |`
         );
