@@ -2,6 +2,8 @@
 // value is named under its field, then a good save sticks), start collecting, watch the progress
 // change as annotations arrive, launch a reward-model training from the round's page and watch it
 // finish with Table 8; the page is screenshotted into docs/img/round-page.png.
+// It cancels the round that was collecting (round 1) so its own round can collect: the file is
+// named to run after the journeys that expect round 1 to be collecting (annotate, demonstrations).
 import { expect, test, type Page } from "@playwright/test";
 import { generatePair, platformClient, signIn } from "../scripts/bench/http-client";
 import { signIn as signInPage } from "./fixtures/auth";
