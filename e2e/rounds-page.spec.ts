@@ -59,7 +59,10 @@ test("round page: configure with the form, collect, watch progress, train and se
   const create = page.getByRole("form", { name: "Create a round" });
   await create.getByLabel("Name").fill("Dashboard round");
   await create.getByRole("button", { name: "Create round" }).click();
-  await page.getByRole("link", { name: /Dashboard round/ }).first().click();
+  await page
+    .getByRole("link", { name: /Dashboard round/ })
+    .first()
+    .click();
   await expect(page.getByRole("heading", { name: /Dashboard round/ })).toBeVisible();
   await expect(page.getByTestId("round-status")).toHaveText("draft");
   await expect(page.getByTestId("collection-empty")).toContainText("Start collecting");
