@@ -35,66 +35,72 @@ export type TCsvRecord = { row: number; cells: string[] };
  */
 export function parseCsv(input: string): { records: TCsvRecord[]; errors: TImportProblem[] } {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  const n = text.length;
   const records: TCsvRecord[] = [];
   const errors: TImportProblem[] = [];
+  const delimiter = /[,\r\n]/g;
   let cells: string[] = [];
-  let cell = "";
-  let quoted = false; // inside a quoted field
-  let wasQuoted = false; // the current field was quoted (and has closed)
   let row = 1;
   let badRow = false;
-  const endCell = () => {
-    cells.push(cell);
-    cell = "";
-    wasQuoted = false;
-  };
-  const endRecord = () => {
-    endCell();
+  let i = 0;
+  // Whole runs are sliced out (indexOf, a regex search from lastIndex), not copied a character
+  // at a time: a 5 MB file is parsed in tens of milliseconds.
+  while (i < n || cells.length > 0) {
+    let value: string;
+    if (text[i] === '"') {
+      value = "";
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q === -1) {
+          errors.push({
+            row,
+            field: "(row)",
+            problem: 'a quoted field is never closed (missing " before the end of the file)',
+          });
+          return { records, errors };
+        }
+        value += text.slice(j, q);
+        if (text[q + 1] === '"') {
+          value += '"';
+          j = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      if (i < n && text[i] !== "," && text[i] !== "\n" && text[i] !== "\r") {
+        if (!badRow)
+          errors.push({
+            row,
+            field: "(row)",
+            problem: `unexpected character ${JSON.stringify(text[i])} after a closing quote; quote the whole field and write a quote inside it as ""`,
+          });
+        badRow = true;
+        delimiter.lastIndex = i;
+        const m = delimiter.exec(text);
+        i = m ? m.index : n;
+      }
+    } else {
+      delimiter.lastIndex = i;
+      const m = delimiter.exec(text);
+      const stop = m ? m.index : n;
+      value = text.slice(i, stop);
+      i = stop;
+    }
+    cells.push(value);
+    if (i < n && text[i] === ",") {
+      i += 1;
+      continue;
+    }
+    // End of the record: a line break or the end of the file.
+    if (i < n) i += text[i] === "\r" && text[i + 1] === "\n" ? 2 : 1;
     const blank = cells.length === 1 && cells[0] === "";
     if (!blank && !badRow) records.push({ row, cells });
     row += 1;
     cells = [];
     badRow = false;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else {
-          quoted = false;
-          wasQuoted = true;
-        }
-      } else cell += ch;
-      continue;
-    }
-    if (ch === ",") endCell();
-    else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      endRecord();
-    } else if (ch === '"' && cell === "" && !wasQuoted) quoted = true;
-    else if (wasQuoted) {
-      if (!badRow)
-        errors.push({
-          row,
-          field: "(row)",
-          problem: `unexpected character ${JSON.stringify(ch)} after a closing quote; quote the whole field and write a quote inside it as ""`,
-        });
-      badRow = true;
-      cell += ch;
-    } else cell += ch;
   }
-  if (quoted) {
-    errors.push({
-      row,
-      field: "(row)",
-      problem: 'a quoted field is never closed (missing " before the end of the file)',
-    });
-    badRow = true;
-  }
-  if (cell !== "" || cells.length > 0 || wasQuoted) endRecord();
   return { records, errors };
 }
 
@@ -380,10 +386,12 @@ type TDb = Pick<typeof prisma, "$queryRaw">;
 export async function storedDuplicates(db: TDb, texts: string[]): Promise<Map<string, string>> {
   const keys = [...new Set(texts.map(normalizeText))];
   if (keys.length === 0) return new Map();
+  // A hash join against the keys, not `= ANY(array)` (that compares every row with every key).
   const found = await db.$queryRaw<{ id: string; key: string }[]>`
-    SELECT id, lower(btrim(regexp_replace(text, '\\s+', ' ', 'g'))) AS key
-    FROM prompt
-    WHERE lower(btrim(regexp_replace(text, '\\s+', ' ', 'g'))) = ANY(${keys}::text[])`;
+    SELECT p.id, k.key
+    FROM prompt p
+    JOIN unnest(${keys}::text[]) AS k(key)
+      ON lower(btrim(regexp_replace(p.text, '\\s+', ' ', 'g'))) = k.key`;
   return new Map(found.map((f) => [f.key, f.id]));
 }
 
@@ -435,32 +443,36 @@ export async function importPromptFile(
   text: string,
   opts: { acceptValid: boolean },
 ): Promise<{ report: TImportReport; imported: number }> {
-  const result = await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('pairwise.prompt-import'))`;
-    const parsed = await analyse(tx, fileName, text);
-    const report = toReport(fileName, parsed);
-    if (report.problems.length > 0 && !opts.acceptValid)
-      throw new DomainError(
-        "CONFLICT",
-        `The file has ${report.problems.length} problem(s); nothing was imported. Accept the ${report.validRows} valid row(s) to import them.`,
-      );
-    if (report.validRows === 0)
-      throw new DomainError("BAD_REQUEST", "The file has no valid rows; nothing was imported.");
-    const { count } = await tx.prompt.createMany({
-      data: parsed.rows.map(({ data }) => ({
-        text: data.text,
-        taskCategory: data.taskCategory ?? null,
-        riskCategory: data.riskCategory ?? null,
-        isSafety: data.isSafety,
-        adversarial: data.adversarial,
-        tags: data.tags,
-        curriculumOrder: data.curriculumOrder ?? null,
-        source: "import" as const,
-        authorId: actorId,
-      })),
-    });
-    return { report, imported: count };
-  });
+  const result = await prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('pairwise.prompt-import'))`;
+      const parsed = await analyse(tx, fileName, text);
+      const report = toReport(fileName, parsed);
+      if (report.problems.length > 0 && !opts.acceptValid)
+        throw new DomainError(
+          "CONFLICT",
+          `The file has ${report.problems.length} problem(s); nothing was imported. Accept the ${report.validRows} valid row(s) to import them.`,
+        );
+      if (report.validRows === 0)
+        throw new DomainError("BAD_REQUEST", "The file has no valid rows; nothing was imported.");
+      const { count } = await tx.prompt.createMany({
+        data: parsed.rows.map(({ data }) => ({
+          text: data.text,
+          taskCategory: data.taskCategory ?? null,
+          riskCategory: data.riskCategory ?? null,
+          isSafety: data.isSafety,
+          adversarial: data.adversarial,
+          tags: data.tags,
+          curriculumOrder: data.curriculumOrder ?? null,
+          source: "import" as const,
+          authorId: actorId,
+        })),
+      });
+      return { report, imported: count };
+      // 10,000 rows take seconds on the embedded database: more than the 5 s default.
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
   await writeAudit({
     actorId,
     action: "prompts.import",
