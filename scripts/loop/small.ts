@@ -6,7 +6,7 @@ export const SMALL_OPTIONS: Omit<TLoopOptions, "log"> = {
   ...FULL_OPTIONS,
   rounds: 1,
   comparisons: 160,
-  annotators: 4,
+  annotators: 6,
   port: 3761,
   rejectionSampling: { ...FULL_OPTIONS.rejectionSampling, promptCount: 120 },
   ppoRounds: [],
