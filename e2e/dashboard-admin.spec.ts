@@ -87,6 +87,14 @@ test("import a prompts file with errors, read the report, accept the valid rows"
   await expect(table).toContainText(`Name a river, "any" river (${stamp})`);
   await expect(table).toContainText(`Spell 'sun' backwards (${stamp})`);
   await expect(table.getByRole("row").nth(1)).toContainText("7"); // curriculum order first
+  // Curate one: move it to the front of the curriculum and tag it.
+  await table.getByRole("button", { name: `Edit Spell 'sun' backwards` }).click();
+  const edit = page.getByRole("form", { name: /^Edit prompt/ });
+  await edit.getByLabel("Order").fill("1");
+  await edit.getByLabel("Tags (separated by ;)").fill("e2e; edited");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(table.getByRole("row").nth(1)).toContainText(`Spell 'sun' backwards (${stamp})`);
+  await expect(table.getByRole("row").nth(1)).toContainText("edited");
   await page.screenshot({ path: "test-results/admin-prompts.png", fullPage: true });
 
   // The import is in the audit log, and the log filters by action.

@@ -18,6 +18,7 @@ const ACCESS: Record<string, TProcedureRole> = {
   "workspace.get": "annotator",
   "prompts.list": "reviewer",
   "prompts.facets": "reviewer",
+  "prompts.update": "admin",
   "audit.list": "admin",
   "audit.facets": "admin",
   "annotation.current": "annotator",

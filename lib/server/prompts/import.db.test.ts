@@ -112,4 +112,37 @@ describe(`prompt import on ${TEST_BACKEND}`, () => {
       { source: "import", n: 4 },
     ]);
   });
+
+  it("an admin edits a prompt's tags, categories and order, validated and audited", async () => {
+    const caller = root.createCaller({ user: admin });
+    const p = (await caller.prompts.list({ search: "rivers" })).items[0]!;
+    const updated = await caller.prompts.update({
+      promptId: p.id,
+      taskCategory: "geography",
+      riskCategory: null,
+      isSafety: false,
+      adversarial: false,
+      tags: ["geo", " rivers ", "geo"],
+      curriculumOrder: null,
+    });
+    expect(updated).toMatchObject({ tags: ["geo", "rivers"], curriculumOrder: null, text: p.text });
+    const all = (await caller.prompts.list({})).items;
+    expect(all.map((x) => x.curriculumOrder).slice(-2)).toEqual([null, null]); // unordered: last
+    expect(all.slice(-2).map((x) => x.id)).toContain(p.id);
+    await expect(
+      caller.prompts.update({
+        promptId: p.id,
+        taskCategory: null,
+        riskCategory: null,
+        isSafety: false,
+        adversarial: false,
+        tags: ["a;b"],
+        curriculumOrder: -1,
+      }),
+    ).rejects.toThrow(/must be 0 or more[\s\S]*semicolon|semicolon[\s\S]*must be 0 or more/);
+    const entry = await db.prisma.auditLog.findFirstOrThrow({
+      where: { action: "prompts.update" },
+    });
+    expect(entry.targetId).toBe(p.id);
+  });
 });

@@ -1,6 +1,6 @@
 "use client";
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import { DataTable } from "../data-table";
 import { ImportPanel } from "./import-panel";
@@ -8,6 +8,116 @@ import { ImportPanel } from "./import-panel";
 const PAGE_SIZE = 50;
 const SOURCES = ["seed", "demo", "annotator", "import"] as const;
 type TSource = (typeof SOURCES)[number];
+
+type TPromptRow = {
+  id: string;
+  text: string;
+  taskCategory: string | null;
+  riskCategory: string | null;
+  isSafety: boolean;
+  adversarial: boolean;
+  tags: string[];
+  curriculumOrder: number | null;
+};
+
+/** One prompt's curation fields as a form row; the text is not editable. */
+function EditRow({ prompt, onDone }: { prompt: TPromptRow; onDone: () => void }) {
+  const trpc = useTRPC();
+  const update = useMutation(trpc.prompts.update.mutationOptions({ onSuccess: onDone }));
+  const [error, setError] = useState<string | null>(null);
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const text = (k: string) => String(f.get(k) ?? "").trim();
+    const order = text("curriculumOrder");
+    if (order !== "" && !/^\d+$/.test(order)) {
+      setError("Curriculum order must be a whole number of 0 or more, or empty");
+      return;
+    }
+    setError(null);
+    update.mutate(
+      {
+        promptId: prompt.id,
+        taskCategory: text("taskCategory") || null,
+        riskCategory: text("riskCategory") || null,
+        isSafety: f.get("isSafety") === "on",
+        adversarial: f.get("adversarial") === "on",
+        tags:
+          text("tags") === ""
+            ? []
+            : text("tags")
+                .split(/[;|]/)
+                .map((t) => t.trim()),
+        curriculumOrder: order === "" ? null : Number(order),
+      },
+      { onError: (e) => setError(e.message) },
+    );
+  }
+  const input = "mt-1 w-full rounded-md border border-slate-300 px-2 py-1";
+  return (
+    <tr className="border-t border-slate-100 bg-indigo-50/40 align-top">
+      <td colSpan={8} className="px-4 py-3">
+        <form
+          onSubmit={onSubmit}
+          aria-label={`Edit prompt ${prompt.id}`}
+          className="grid gap-3 text-sm md:grid-cols-6"
+        >
+          <p className="md:col-span-6">{prompt.text}</p>
+          <label>
+            Order
+            <input
+              name="curriculumOrder"
+              defaultValue={prompt.curriculumOrder ?? ""}
+              className={input}
+            />
+          </label>
+          <label>
+            Task category
+            <input name="taskCategory" defaultValue={prompt.taskCategory ?? ""} className={input} />
+          </label>
+          <label>
+            Risk category
+            <input name="riskCategory" defaultValue={prompt.riskCategory ?? ""} className={input} />
+          </label>
+          <label className="md:col-span-2">
+            Tags (separated by ;)
+            <input name="tags" defaultValue={prompt.tags.join("; ")} className={input} />
+          </label>
+          <div className="flex flex-col justify-end gap-1">
+            <label>
+              <input type="checkbox" name="isSafety" defaultChecked={prompt.isSafety} /> safety
+            </label>
+            <label>
+              <input type="checkbox" name="adversarial" defaultChecked={prompt.adversarial} />{" "}
+              adversarial
+            </label>
+          </div>
+          <div className="flex gap-2 md:col-span-6">
+            <button
+              type="submit"
+              disabled={update.isPending}
+              className="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+            >
+              Save
+            </button>
+            <button
+              type="button"
+              onClick={onDone}
+              className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100"
+            >
+              Cancel
+            </button>
+            {error && (
+              <p role="alert" className="self-center text-red-700">
+                {error}
+              </p>
+            )}
+          </div>
+        </form>
+      </td>
+    </tr>
+  );
+}
 
 export function PromptsPanel({ canImport }: { canImport: boolean }) {
   const trpc = useTRPC();
@@ -18,6 +128,7 @@ export function PromptsPanel({ canImport }: { canImport: boolean }) {
   const [safety, setSafety] = useState<"" | "safety" | "helpfulness">("");
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(1);
+  const [editing, setEditing] = useState<string | null>(null);
   const facets = useQuery(trpc.prompts.facets.queryOptions());
   const prompts = useQuery({
     ...trpc.prompts.list.queryOptions({
@@ -133,7 +244,16 @@ export function PromptsPanel({ canImport }: { canImport: boolean }) {
 
       <DataTable
         testId="prompts-table"
-        headers={["Order", "Prompt", "Task", "Risk", "Safety", "Tags", "Source"]}
+        headers={[
+          "Order",
+          "Prompt",
+          "Task",
+          "Risk",
+          "Safety",
+          "Tags",
+          "Source",
+          ...(canImport ? [""] : []),
+        ]}
         message={
           prompts.isLoading
             ? "Loading…"
@@ -148,31 +268,53 @@ export function PromptsPanel({ canImport }: { canImport: boolean }) {
                 : null
         }
       >
-        {prompts.data?.items.map((p) => (
-          <tr key={p.id} className="border-t border-slate-100 align-top">
-            <td className="px-4 py-2 tabular-nums">{p.curriculumOrder ?? "—"}</td>
-            <td className="max-w-md px-4 py-2 whitespace-pre-wrap">{p.text}</td>
-            <td className="px-4 py-2">{p.taskCategory ?? "—"}</td>
-            <td className="px-4 py-2">{p.riskCategory ?? "—"}</td>
-            <td className="px-4 py-2">
-              {p.isSafety ? "safety" : "—"}
-              {p.adversarial && <span className="block text-xs text-amber-700">adversarial</span>}
-            </td>
-            <td className="px-4 py-2">
-              <div className="flex flex-wrap gap-1">
-                {p.tags.map((t) => (
-                  <span key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">
-                    {t}
-                  </span>
-                ))}
-              </div>
-            </td>
-            <td className="px-4 py-2 text-xs">
-              {p.source}
-              {p.author && <span className="block text-slate-500">{p.author.email}</span>}
-            </td>
-          </tr>
-        ))}
+        {prompts.data?.items.map((p) =>
+          editing === p.id ? (
+            <EditRow
+              key={p.id}
+              prompt={p}
+              onDone={() => {
+                setEditing(null);
+                refresh();
+              }}
+            />
+          ) : (
+            <tr key={p.id} className="border-t border-slate-100 align-top">
+              <td className="px-4 py-2 tabular-nums">{p.curriculumOrder ?? "—"}</td>
+              <td className="max-w-md px-4 py-2 whitespace-pre-wrap">{p.text}</td>
+              <td className="px-4 py-2">{p.taskCategory ?? "—"}</td>
+              <td className="px-4 py-2">{p.riskCategory ?? "—"}</td>
+              <td className="px-4 py-2">
+                {p.isSafety ? "safety" : "—"}
+                {p.adversarial && <span className="block text-xs text-amber-700">adversarial</span>}
+              </td>
+              <td className="px-4 py-2">
+                <div className="flex flex-wrap gap-1">
+                  {p.tags.map((t) => (
+                    <span key={t} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">
+                      {t}
+                    </span>
+                  ))}
+                </div>
+              </td>
+              <td className="px-4 py-2 text-xs">
+                {p.source}
+                {p.author && <span className="block text-slate-500">{p.author.email}</span>}
+              </td>
+              {canImport && (
+                <td className="px-4 py-2">
+                  <button
+                    onClick={() => setEditing(p.id)}
+                    aria-label={`Edit ${p.text.slice(0, 40)}`}
+                    className="rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100"
+                  >
+                    Edit
+                  </button>
+                </td>
+              )}
+            </tr>
+          ),
+        )}
       </DataTable>
       <nav aria-label="Prompt pages" className="flex items-center gap-3 text-sm">
         <button
