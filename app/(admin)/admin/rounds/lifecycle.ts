@@ -1,7 +1,7 @@
 // The round lifecycle as the dashboard names it: the button that moves each status on.
 export const NEXT_ACTION: Record<string, string> = {
   draft: "Start collecting",
-  collecting: "Train reward models",
+  collecting: "Finish collecting",
   training_rewards: "Move to RLHF",
   rlhf: "Evaluate",
   evaluating: "Publish",
