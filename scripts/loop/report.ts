@@ -338,7 +338,9 @@ export async function writeReport(
     "# The loop: three RLHF rounds on the demo world",
     "",
     `Written by \`npm run loop\` on ${r.startedAt.slice(0, 16).replace("T", " ")} UTC (${r.machine}); ` +
-      `${r.error ? "**stopped early**" : "finished"} in ${(r.seconds / 60).toFixed(1)} min.`,
+      `${r.error ? "**stopped early**" : "finished"} in ${(r.seconds / 60).toFixed(1)} min ` +
+      `(the platform start builds the web app first when its sources changed since the last build: ` +
+      `add 1–4 min on two cores, depending on their load).`,
     "",
     `The command starts its own platform (embedded PGlite, the engine with the bundled demo model, the ` +
       `worker, the web app) and drives it only through its HTTP API: the admin creates ${o.annotators} ` +
