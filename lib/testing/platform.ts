@@ -11,6 +11,8 @@
 //
 // The web process runs `next start` on the existing production build (.next); `ensureBuild()`
 // builds one when it is missing. No Node-side server-only imports: usable from Playwright too.
+// The TypeScript processes run as `node --import tsx …`, one process each: the tsx command would
+// start a second Node process that a SIGKILL to the first leaves running.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -144,8 +146,8 @@ export async function startPlatform(opts: TPlatformOptions): Promise<TPlatform> 
     ? null
     : processHandle("db", () => ({
         name: "db",
-        command: bin("tsx"),
-        args: ["scripts/db-server.ts"],
+        command: process.execPath,
+        args: ["--import", "tsx", "scripts/db-server.ts"],
         env,
         readyPattern: /database listening on (\S+)/,
         timeoutMs: 60_000,
@@ -162,8 +164,8 @@ export async function startPlatform(opts: TPlatformOptions): Promise<TPlatform> 
   }));
   const worker = processHandle("worker", () => ({
     name: "worker",
-    command: bin("tsx"),
-    args: ["--conditions=react-server", "scripts/worker.ts"],
+    command: process.execPath,
+    args: ["--import", "tsx", "--conditions=react-server", "scripts/worker.ts"],
     env,
     readyPattern: /worker ready/,
     timeoutMs: 60_000,

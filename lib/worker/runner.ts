@@ -37,16 +37,19 @@ export type TJobContext = {
 
 export type THandler = (job: Job, ctx: TJobContext) => Promise<Prisma.InputJsonValue>;
 
+/** How an attempt ended: the job's new state, or "lost" (the lease was taken from this worker). */
+export type TAttemptOutcome = "succeeded" | "queued" | "failed" | "cancelled" | "lost" | null;
+
 export async function runOne(
   job: Job,
   workerId: string,
   handlers: Record<string, THandler>,
   log: (line: string) => void,
-) {
+): Promise<TAttemptOutcome> {
   const handler = handlers[job.kind];
   if (!handler) {
     await failAttempt(job.id, workerId, new Date(), `no handler for job kind ${job.kind}`, false);
-    return;
+    return "failed";
   }
   const stop = new AbortController();
   let stopReason: "cancel" | "lost" | null = null;
@@ -80,13 +83,16 @@ export async function runOne(
     await succeedJob(job.id, workerId, new Date(), result);
     await appendJobLog(job.id, "succeeded");
     log(`job ${job.id}: succeeded`);
+    return "succeeded";
   } catch (error) {
     if (error instanceof JobCancelled || stopReason === "cancel") {
       await cancelledByWorker(job.id, workerId, new Date());
       await appendJobLog(job.id, "cancelled");
       log(`job ${job.id}: cancelled`);
+      return "cancelled";
     } else if (error instanceof LeaseLost || stopReason === "lost") {
       log(`job ${job.id}: lease lost, leaving it to the reaper`);
+      return "lost";
     } else {
       const message = error instanceof Error ? error.message : String(error);
       const outcome = await failAttempt(
@@ -99,6 +105,7 @@ export async function runOne(
       if (outcome)
         await appendJobLog(job.id, `attempt ${job.attempts} failed: ${message}; now ${outcome}`);
       log(`job ${job.id}: attempt failed (${message}); now ${outcome ?? "not ours"}`);
+      return outcome;
     }
   } finally {
     clearInterval(timer);
@@ -111,6 +118,8 @@ export async function runWorker(opts: {
   handlers: Record<string, THandler>;
   signal: AbortSignal;
   pollMs?: number;
+  /** Milliseconds per second of the wait after a failed attempt (tests shorten it). */
+  retryDelayScale?: number;
   log?: (line: string) => void;
   onIdle?: () => void;
 }) {
@@ -126,6 +135,12 @@ export async function runWorker(opts: {
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
       continue;
     }
-    await runOne(job, opts.workerId, opts.handlers, log);
+    const outcome = await runOne(job, opts.workerId, opts.handlers, log);
+    // A failed attempt is often the engine restarting: wait before claiming again, so the job's
+    // remaining attempts are not used up within a second (10 s after attempt 1, 20 s after 2, …).
+    if (outcome === "queued")
+      await new Promise((r) =>
+        setTimeout(r, Math.min(60, 10 * job.attempts) * (opts.retryDelayScale ?? 1000)),
+      );
   }
 }
