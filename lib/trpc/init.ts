@@ -47,6 +47,17 @@ const domainErrors = t.middleware(async ({ next }) => {
     const cause = result.error.cause;
     throw new TRPCError({ code: cause.code, message: cause.message, cause });
   }
+  // Overload, not a fault: no transaction or connection could be had in time (P2028, P2024; seen
+  // at 200 concurrent annotators on the embedded database). 503 tells the client to retry.
+  if (!result.ok) {
+    const cause = result.error.cause as { code?: unknown } | undefined;
+    if (cause?.code === "P2028" || cause?.code === "P2024")
+      throw new TRPCError({
+        code: "SERVICE_UNAVAILABLE",
+        message: "The server is busy; retry in a moment",
+        cause: result.error.cause,
+      });
+  }
   return result;
 });
 
