@@ -5,11 +5,27 @@
 // It cancels the round that was collecting (round 1) so its own round can collect: the file is
 // named to run after the journeys that expect round 1 to be collecting (annotate, demonstrations).
 import { expect, test, type Page } from "@playwright/test";
-import { generatePair, platformClient, signIn } from "../scripts/bench/http-client";
+import { platformClient, signIn } from "../scripts/bench/http-client";
 import { signIn as signInPage } from "./fixtures/auth";
 import { E2E } from "./fixtures/env";
 
 const DEGREES = ["significantly_better", "better", "slightly_better", "negligibly_better"] as const;
+
+/** Streams a comparison's pair to the end (this makes the engine sample it); the per-annotator
+ * sampling limit (30 pairs a minute, shared with the journeys before this one) is waited out. */
+async function generatePair(cookie: string, comparisonId: string) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const res = await fetch(`${E2E.baseURL}/api/comparisons/${comparisonId}/stream`, {
+      headers: { cookie },
+    });
+    const text = await res.text();
+    if (text.includes('"type":"done"')) return;
+    if (!text.includes('"retryable":true'))
+      throw new Error(`pair ${comparisonId} was not generated: ${text.slice(-300)}`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  throw new Error(`pair ${comparisonId} stayed rate limited`);
+}
 
 /** Labels `n` comparisons of `axis` through the annotator's HTTP API (the browser's API). */
 async function annotate(
@@ -34,7 +50,7 @@ async function annotate(
               },
       },
     });
-    await generatePair(E2E.baseURL, cookie, item.comparisonId);
+    await generatePair(cookie, item.comparisonId);
     await api.annotation.submit.mutate({
       assignmentId: item.assignmentId,
       idempotencyKey: `e2e-dash-${axis}-${i}-${Date.now()}`,
