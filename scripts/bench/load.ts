@@ -189,7 +189,16 @@ async function measure(
           prompt: { text: `Load prompt ${i}: what is ${i} + ${i * 3}?`, adversarial: false },
         },
       });
-      await generatePair(base, cookies[N]!, item.comparisonId);
+      // One annotator may sample 30 pairs a minute: wait out the limit.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await generatePair(base, cookies[N]!, item.comparisonId);
+          break;
+        } catch (error) {
+          if (attempt >= 30 || !/at most \d+ pairs a minute/.test(String(error))) throw error;
+          await sleep(5000);
+        }
+      }
       await sampler.annotation.skip.mutate({ assignmentId: item.assignmentId, reason: "other" });
     }
     // Every annotator may label every shared pair (overlap), so the pool stays full.
