@@ -1,6 +1,8 @@
 import "server-only";
-// A per-email limit on sign-in attempts. Better Auth limits per IP, but the IP comes from a
+// A per-email limit on failed sign-in attempts. Better Auth limits per IP, but the IP comes from a
 // header a client can forge when no proxy sets it; an email address cannot be spoofed that way.
+// Every attempt takes a slot before the password is checked (so a burst of parallel guesses is
+// limited too); a successful sign-in gives its slot back, so only failures count.
 export const SIGN_IN_WINDOW_MS = 5 * 60_000;
 export const SIGN_IN_MAX_ATTEMPTS = 10;
 
@@ -21,6 +23,15 @@ export function consumeSignInAttempt(key: string, now = Date.now()): number | nu
       if (ts.every((t) => now - t >= SIGN_IN_WINDOW_MS)) attempts.delete(k);
   }
   return null;
+}
+
+/** Gives back the slot an attempt at `at` took (it succeeded). */
+export function refundSignInAttempt(key: string, at: number): void {
+  const ts = attempts.get(key);
+  if (!ts) return;
+  const i = ts.indexOf(at);
+  if (i >= 0) ts.splice(i, 1);
+  if (ts.length === 0) attempts.delete(key);
 }
 
 export function resetSignInAttempts(): void {

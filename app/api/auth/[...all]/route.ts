@@ -1,6 +1,6 @@
 import { toNextJsHandler } from "better-auth/next-js";
 import { auth } from "@/lib/server/auth/auth";
-import { consumeSignInAttempt } from "@/lib/server/auth/sign-in-limit";
+import { consumeSignInAttempt, refundSignInAttempt } from "@/lib/server/auth/sign-in-limit";
 import { ZSignIn } from "@/lib/shared/users";
 
 function jsonError(status: number, message: string, headers: Record<string, string> = {}) {
@@ -26,12 +26,20 @@ export async function POST(req: Request) {
     const parsed = ZSignIn.safeParse(body);
     if (!parsed.success)
       return jsonError(400, parsed.error.issues.map((i) => i.message).join("; "));
-    const wait = consumeSignInAttempt(parsed.data.email);
+    const at = Date.now();
+    const wait = consumeSignInAttempt(parsed.data.email, at);
     if (wait !== null) {
-      return jsonError(429, `Too many sign-in attempts for this account. Try again in ${wait} s.`, {
-        "Retry-After": String(wait),
-      });
+      return jsonError(
+        429,
+        `Too many failed sign-in attempts for this account. Try again in ${wait} s.`,
+        {
+          "Retry-After": String(wait),
+        },
+      );
     }
+    const res = await toNextJsHandler(auth()).POST(req);
+    if (res.ok) refundSignInAttempt(parsed.data.email, at);
+    return res;
   }
   return toNextJsHandler(auth()).POST(req);
 }
