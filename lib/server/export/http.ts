@@ -5,6 +5,7 @@ import "server-only";
 import { z } from "zod";
 import { authenticateApiKey, type TApiKeyPrincipal } from "@/lib/server/api-keys/keys";
 import { apiRateLimiter } from "@/lib/server/api-keys/rate-limit";
+import { decodeCursor, type TExportCursor } from "@/lib/server/export/query";
 import type { TApiError, TApiScope } from "@/lib/shared/export";
 
 export function apiError(
@@ -77,4 +78,60 @@ export function parseQuery<S extends z.ZodType>(
       ? `Unknown parameter "${parameter}"`
       : `Invalid parameter "${parameter}": ${issue.message}`;
   return { response: apiError(400, "invalid_parameter", message, { parameter }) };
+}
+
+/**
+ * The start of an export route (comparisons, demonstrations): the API key for `scope`, the query
+ * parsed with `schema`, and its `cursor` decoded (null when not given; a 400 naming "cursor" when
+ * it is not one of this API's cursors).
+ */
+export async function exportRequest<S extends z.ZodType<{ cursor?: string | undefined }>>(
+  req: Request,
+  scope: TApiScope,
+  schema: S,
+): Promise<{ query: z.output<S>; after: TExportCursor | null } | { response: Response }> {
+  const auth = await requireApiKey(req, scope);
+  if ("response" in auth) return auth;
+  const parsed = parseQuery(new URL(req.url), schema);
+  if ("response" in parsed) return parsed;
+  const q = parsed.data;
+  const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
+  if (q.cursor !== undefined && !after)
+    return {
+      response: apiError(
+        400,
+        "invalid_parameter",
+        'Invalid parameter "cursor": not a cursor of this API',
+        { parameter: "cursor" },
+      ),
+    };
+  return { query: q, after };
+}
+
+const NDJSON_HEADERS = {
+  "content-type": "application/x-ndjson; charset=utf-8",
+  "cache-control": "no-store",
+};
+
+/** The whole export as one NDJSON stream (no `limit` given). */
+export function ndjsonResponse(body: ReadableStream<Uint8Array>): Response {
+  return new Response(body, { headers: NDJSON_HEADERS });
+}
+
+/**
+ * One NDJSON page: X-Row-Count, and while more rows follow, X-Next-Cursor and a Link to the next
+ * page (this request's URL with `cursor` set).
+ */
+export function ndjsonPageResponse(
+  req: Request,
+  page: { body: string; rows: number; nextCursor: string | null },
+): Response {
+  const extra: Record<string, string> = { "x-row-count": String(page.rows) };
+  if (page.nextCursor) {
+    const next = new URL(req.url);
+    next.searchParams.set("cursor", page.nextCursor);
+    extra["x-next-cursor"] = page.nextCursor;
+    extra.link = `<${next.pathname}${next.search}>; rel="next"`;
+  }
+  return new Response(page.body, { headers: { ...NDJSON_HEADERS, ...extra } });
 }

@@ -1,31 +1,24 @@
 // GET /api/v1/comparisons: annotated comparisons as NDJSON (native, trl, hh-rlhf) or Parquet.
 // See docs/export-api.md and lib/server/export/.
 import { env } from "@/lib/env";
-import { apiError, parseQuery, requireApiKey } from "@/lib/server/export/http";
-import { decodeCursor, exportDb } from "@/lib/server/export/query";
+import {
+  apiError,
+  exportRequest,
+  ndjsonPageResponse,
+  ndjsonResponse,
+} from "@/lib/server/export/http";
+import { exportDb } from "@/lib/server/export/query";
 import { ndjsonPage, ndjsonStream, parquetStream, planFromQuery } from "@/lib/server/export/stream";
 import { ZExportQuery } from "@/lib/shared/export";
 
 export const dynamic = "force-dynamic";
 
 export async function GET(req: Request): Promise<Response> {
-  const auth = await requireApiKey(req, "comparisons:read");
-  if ("response" in auth) return auth.response;
-  const query = parseQuery(new URL(req.url), ZExportQuery);
-  if ("response" in query) return query.response;
-  const q = query.data;
-  const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
-  if (q.cursor !== undefined && !after)
-    return apiError(
-      400,
-      "invalid_parameter",
-      'Invalid parameter "cursor": not a cursor of this API',
-      {
-        parameter: "cursor",
-      },
-    );
+  const r = await exportRequest(req, "comparisons:read", ZExportQuery);
+  if ("response" in r) return r.response;
+  const q = r.query;
   const { BETTER_AUTH_SECRET, DATABASE_URL } = env();
-  const plan = planFromQuery(q, after, BETTER_AUTH_SECRET);
+  const plan = planFromQuery(q, r.after, BETTER_AUTH_SECRET);
   const db = exportDb(DATABASE_URL);
 
   if (q.format === "parquet") {
@@ -41,19 +34,6 @@ export async function GET(req: Request): Promise<Response> {
       },
     });
   }
-  const headers = {
-    "content-type": "application/x-ndjson; charset=utf-8",
-    "cache-control": "no-store",
-  };
-  if (q.limit === undefined) return new Response(ndjsonStream(db, plan, q.format), { headers });
-
-  const page = await ndjsonPage(db, plan, q.format);
-  const extra: Record<string, string> = { "x-row-count": String(page.rows) };
-  if (page.nextCursor) {
-    const next = new URL(req.url);
-    next.searchParams.set("cursor", page.nextCursor);
-    extra["x-next-cursor"] = page.nextCursor;
-    extra.link = `<${next.pathname}${next.search}>; rel="next"`;
-  }
-  return new Response(page.body, { headers: { ...headers, ...extra } });
+  if (q.limit === undefined) return ndjsonResponse(ndjsonStream(db, plan, q.format));
+  return ndjsonPageResponse(req, await ndjsonPage(db, plan, q.format));
 }
