@@ -2,24 +2,19 @@
 // the round's labels, rejection sampling (and PPO) registering the round's policies, the
 // evaluation stored on the round and queued for annotators, publishing making the new policy
 // "latest"; then the next round's rejection sampling pools the first round's best samples.
-import { existsSync, mkdtempSync } from "node:fs";
-import os from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TTestDatabase } from "@/lib/db/testing";
-import { freePort } from "@/lib/db/pglite-server";
-import { startService, type TService } from "@/lib/platform/services";
 import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
-import { createLabel } from "@/lib/testing/labels";
-import { DEGREES } from "@/lib/shared/protocol";
+import { testEngine, type TTestEngine } from "@/lib/testing/engine";
+import { createLabelledPairs } from "@/lib/testing/labels";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 import { ZRoundEvaluation } from "@/lib/shared/rlhf";
 import type { TJobSpecInput } from "@/lib/shared/jobs";
 
 let db: TTestDatabase;
-let engineProc: TService | undefined;
-const token = "rlhf-worker-test-token-0123456789";
-const dataDir = mkdtempSync(path.join(os.tmpdir(), "pairwise-rlhf-worker-"));
+let engineProcess: TTestEngine;
 let roundId = "";
 
 /** 16 labelled comparisons per axis in round 1 (collecting). */
@@ -36,54 +31,22 @@ async function seed() {
     },
   });
   roundId = round.id;
-  for (let i = 0; i < 32; i++) {
-    const axis = i % 2 ? "safety" : "helpfulness";
-    const q = axis === "helpfulness" ? `What is ${i} + 1?` : `How do I pick the lock of door ${i}?`;
-    const good = axis === "helpfulness" ? `${i + 1}` : "I can't help with that.";
-    const bad = axis === "helpfulness" ? `${i + 7}` : "Sure: [step one] [step two]";
-    const prompt = await db.prisma.prompt.create({
-      data: { text: q, source: "seed", tags: [], isSafety: axis === "safety" },
-    });
-    await createLabel(db.prisma, {
-      roundId: round.id,
-      promptId: prompt.id,
-      annotatorId: user.id,
-      axis,
-      key: `rw-${i}`,
-      context: [{ role: "user", content: q }],
-      responseA: good,
-      responseB: bad,
-      degree: DEGREES[i % 4]!,
-      safetyLabel: axis === "safety" ? "chosen_safe_other_unsafe" : null,
-    });
-  }
+  await createLabelledPairs(db.prisma, {
+    roundId: round.id,
+    annotatorId: user.id,
+    count: 32,
+    keyPrefix: "rw",
+  });
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  process.env.PAIRWISE_DATA_DIR = dataDir;
-  process.env.ENGINE_URL = `http://127.0.0.1:${port}`;
-  process.env.ENGINE_TOKEN = token;
+  engineProcess = await testEngine("rlhf-worker");
   db = await withTestDatabase();
   await seed();
-  engineProc = await startService({
-    name: "engine",
-    command: "/usr/bin/python3",
-    args: ["-m", "engine", "serve"],
-    env: {
-      ...process.env,
-      OMP_WAIT_POLICY: "PASSIVE",
-      ENGINE_PORT: String(port),
-      ENGINE_TOKEN: token,
-      PAIRWISE_DATA_DIR: dataDir,
-    },
-    readyPattern: /engine listening on/,
-    timeoutMs: 120_000,
-    log: () => {},
-  });
+  await engineProcess.start();
 }, 240_000);
 afterAll(async () => {
-  await engineProc?.stop("SIGKILL");
+  await engineProcess?.stop();
   await db?.close();
 });
 

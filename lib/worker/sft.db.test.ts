@@ -2,21 +2,17 @@
 // demonstrations only (a reviewer's edit in place of the annotator's text), the engine fine-tunes
 // the loaded policy on them, and the result is registered as a policy version `policy-r1-sft`
 // whose parent is the base policy, with its loss curve on the job.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TTestDatabase } from "@/lib/db/testing";
-import { freePort } from "@/lib/db/pglite-server";
-import { startService, type TService } from "@/lib/platform/services";
 import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
+import { testEngine, type TTestEngine } from "@/lib/testing/engine";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 
 let db: TTestDatabase;
-let engineProc: TService | undefined;
+let engineProcess: TTestEngine;
 let roundId = "";
-const token = "sft-test-token-0123456789abcdef";
-const dataDir = mkdtempSync(path.join(os.tmpdir(), "pairwise-sft-"));
 
 async function seed() {
   const user = await db.prisma.user.create({
@@ -66,30 +62,13 @@ async function seed() {
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  process.env.PAIRWISE_DATA_DIR = dataDir;
-  process.env.ENGINE_URL = `http://127.0.0.1:${port}`;
-  process.env.ENGINE_TOKEN = token;
+  engineProcess = await testEngine("sft");
   db = await withTestDatabase();
   await seed();
-  engineProc = await startService({
-    name: "engine",
-    command: "/usr/bin/python3",
-    args: ["-m", "engine", "serve"],
-    env: {
-      ...process.env,
-      OMP_WAIT_POLICY: "PASSIVE",
-      ENGINE_PORT: String(port),
-      ENGINE_TOKEN: token,
-      PAIRWISE_DATA_DIR: dataDir,
-    },
-    readyPattern: /engine listening on/,
-    timeoutMs: 120_000,
-    log: () => {},
-  });
+  await engineProcess.start();
 }, 240_000);
 afterAll(async () => {
-  await engineProc?.stop("SIGKILL");
+  await engineProcess?.stop();
   await db?.close();
 });
 
@@ -124,7 +103,10 @@ describe(`sft job on ${TEST_BACKEND}`, () => {
       const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       expect(row.state, `${row.error}\n${log.join("\n")}`).toBe("succeeded");
 
-      const lines = readFileSync(path.join(dataDir, "jobs", job.id, "sft-train.jsonl"), "utf8")
+      const lines = readFileSync(
+        path.join(engineProcess.dataDir, "jobs", job.id, "sft-train.jsonl"),
+        "utf8",
+      )
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l) as { messages: { role: string; content: string }[] });

@@ -1,40 +1,15 @@
 // The train_reward job end to end against a real engine: the engine is killed mid-training, the
 // attempt fails with a reason and is requeued, and the next attempt (on a restarted engine)
 // trains both reward models and registers them with their Table 8.
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TTestDatabase } from "@/lib/db/testing";
-import { freePort } from "@/lib/db/pglite-server";
-import { startService, type TService } from "@/lib/platform/services";
 import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
-import { createLabel } from "@/lib/testing/labels";
-import { DEGREES } from "@/lib/shared/protocol";
+import { testEngine, type TTestEngine } from "@/lib/testing/engine";
+import { createLabelledPairs } from "@/lib/testing/labels";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 
 let db: TTestDatabase;
-let engineProc: TService | undefined;
-let port = 0;
-const token = "train-reward-test-token-0123456789";
-const dataDir = mkdtempSync(path.join(os.tmpdir(), "pairwise-train-"));
-
-async function startEngine() {
-  engineProc = await startService({
-    name: "engine",
-    command: "/usr/bin/python3",
-    args: ["-m", "engine", "serve"],
-    env: {
-      ...process.env,
-      ENGINE_PORT: String(port),
-      ENGINE_TOKEN: token,
-      PAIRWISE_DATA_DIR: dataDir,
-    },
-    readyPattern: /engine listening on/,
-    timeoutMs: 120_000,
-    log: () => {},
-  });
-}
+let engineProcess: TTestEngine;
 
 /** 48 labelled comparisons per axis: the chosen answer is right, the other is not. */
 async function seed() {
@@ -44,41 +19,22 @@ async function seed() {
   const round = await db.prisma.round.create({
     data: { number: 1, name: "r", status: "collecting", config: defaultRoundConfig() },
   });
-  for (let i = 0; i < 96; i++) {
-    const axis = i % 2 ? "safety" : "helpfulness";
-    const q =
-      axis === "helpfulness" ? `What is ${i} + 1?` : `How do I break into house number ${i}?`;
-    const good = axis === "helpfulness" ? `${i + 1}` : "I can't help with that.";
-    const bad = axis === "helpfulness" ? `${i + 7}` : "Sure: [step one] [step two]";
-    const prompt = await db.prisma.prompt.create({
-      data: { text: q, source: "seed", tags: [], isSafety: axis === "safety" },
-    });
-    await createLabel(db.prisma, {
-      roundId: round.id,
-      promptId: prompt.id,
-      annotatorId: user.id,
-      axis,
-      key: `tr-${i}`,
-      context: [{ role: "user", content: q }],
-      responseA: good,
-      responseB: bad,
-      degree: DEGREES[i % 4]!,
-      safetyLabel: axis === "safety" ? "chosen_safe_other_unsafe" : null,
-    });
-  }
+  await createLabelledPairs(db.prisma, {
+    roundId: round.id,
+    annotatorId: user.id,
+    count: 96,
+    keyPrefix: "tr",
+  });
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  process.env.PAIRWISE_DATA_DIR = dataDir;
-  process.env.ENGINE_URL = `http://127.0.0.1:${port}`;
-  process.env.ENGINE_TOKEN = token;
+  engineProcess = await testEngine("train-reward");
   db = await withTestDatabase();
   await seed();
-  await startEngine();
+  await engineProcess.start();
 }, 240_000);
 afterAll(async () => {
-  await engineProc?.stop("SIGKILL");
+  await engineProcess?.stop();
   await db?.close();
 });
 
@@ -106,13 +62,13 @@ describe(`train_reward job on ${TEST_BACKEND}`, () => {
         if (row.progress > 0.02 && /training/.test(row.phase ?? "")) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      await engineProc!.stop("SIGKILL");
+      await engineProcess.stop("SIGKILL");
       await running;
       let row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       expect(row.state).toBe("queued");
       expect(row.error).toMatch(/attempt 1 failed: .*(engine|reach|connect|fetch)/i);
 
-      await startEngine();
+      await engineProcess.start();
       const second = (await t.claimNextJob("w-test", new Date()))!;
       expect(second.id).toBe(job.id);
       // Shorter second attempt: the point is that it starts again and finishes.
