@@ -5,10 +5,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
-import { AXES, type TAxis, type TMessage } from "@/lib/shared/protocol";
+import type { TAxis, TMessage } from "@/lib/shared/protocol";
 import { DataTable } from "../data-table";
-
-const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 100)} %`);
+import {
+  AxisFilter,
+  DecisionButtons,
+  pct,
+  seconds,
+  StatusFilter,
+  type TReviewStatusFilter,
+} from "./review-controls";
 
 function Dialogue({ messages, testId }: { messages: TMessage[]; testId?: string }) {
   return (
@@ -32,7 +38,7 @@ export function DemonstrationReview() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [axis, setAxis] = useState<TAxis | "">("");
-  const [status, setStatus] = useState<"" | "pending" | "approved" | "rejected">("pending");
+  const [status, setStatus] = useState<TReviewStatusFilter>("pending");
   const [annotatorId, setAnnotatorId] = useState("");
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [editing, setEditing] = useState<Record<string, TMessage[]>>({});
@@ -106,9 +112,7 @@ export function DemonstrationReview() {
               <td className="px-4 py-2" data-testid={`acceptance-${s.email}`}>
                 {pct(s.acceptanceRate)}
               </td>
-              <td className="px-4 py-2">
-                {s.medianTimeMs === null ? "—" : `${(s.medianTimeMs / 1000).toFixed(1)} s`}
-              </td>
+              <td className="px-4 py-2">{seconds(s.medianTimeMs)}</td>
             </tr>
           ))}
         </DataTable>
@@ -117,32 +121,8 @@ export function DemonstrationReview() {
       <div>
         <h2 className="text-lg font-medium">Demonstrations</h2>
         <div className="mt-2 flex flex-wrap gap-3 text-sm">
-          <label>
-            Status{" "}
-            <select
-              value={status}
-              onChange={(e) => setStatus(e.target.value as typeof status)}
-              className="rounded-md border border-slate-300 px-2 py-1"
-            >
-              <option value="">all</option>
-              <option value="pending">pending</option>
-              <option value="approved">approved</option>
-              <option value="rejected">rejected</option>
-            </select>
-          </label>
-          <label>
-            Axis{" "}
-            <select
-              value={axis}
-              onChange={(e) => setAxis(e.target.value as TAxis | "")}
-              className="rounded-md border border-slate-300 px-2 py-1"
-            >
-              <option value="">all</option>
-              {AXES.map((a) => (
-                <option key={a}>{a}</option>
-              ))}
-            </select>
-          </label>
+          <StatusFilter value={status} onChange={setStatus} />
+          <AxisFilter value={axis} onChange={setAxis} />
           <label>
             Annotator{" "}
             <select
@@ -267,51 +247,36 @@ export function DemonstrationReview() {
                     </div>
                   </div>
                 )}
-                <div className="mt-3 flex flex-wrap items-center gap-2">
-                  <button
-                    onClick={() => decide.mutate({ demonstrationId: d.id, decision: "approved" })}
-                    className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
-                  >
-                    Approve
-                  </button>
-                  {!draft && (
-                    <button
-                      onClick={() =>
-                        setEditing((all) => ({
-                          ...all,
-                          [d.id]: (d.editedMessages ?? d.messages).map((m) => ({ ...m })),
-                        }))
-                      }
-                      className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
-                    >
-                      Edit
-                    </button>
-                  )}
-                  <label className="sr-only" htmlFor={`demo-reason-${d.id}`}>
-                    Reason for rejecting
-                  </label>
-                  <input
-                    id={`demo-reason-${d.id}`}
-                    placeholder="reason to reject"
-                    value={reasons[d.id] ?? ""}
-                    onChange={(e) => setReasons((r) => ({ ...r, [d.id]: e.target.value }))}
-                    className="rounded-md border border-slate-300 px-2 py-1"
-                  />
-                  <button
-                    onClick={() =>
-                      reasons[d.id]?.trim()
-                        ? decide.mutate({
-                            demonstrationId: d.id,
-                            decision: "rejected",
-                            reason: reasons[d.id],
-                          })
-                        : setError("Say why you reject it: write a reason next to Reject.")
-                    }
-                    className="rounded-md border border-red-300 px-3 py-1 text-red-800 hover:bg-red-50"
-                  >
-                    Reject
-                  </button>
-                </div>
+                <DecisionButtons
+                  inputId={`demo-reason-${d.id}`}
+                  reason={reasons[d.id] ?? ""}
+                  onReason={(v) => setReasons((r) => ({ ...r, [d.id]: v }))}
+                  onApprove={() => decide.mutate({ demonstrationId: d.id, decision: "approved" })}
+                  onReject={() =>
+                    reasons[d.id]?.trim()
+                      ? decide.mutate({
+                          demonstrationId: d.id,
+                          decision: "rejected",
+                          reason: reasons[d.id],
+                        })
+                      : setError("Say why you reject it: write a reason next to Reject.")
+                  }
+                  afterApprove={
+                    !draft && (
+                      <button
+                        onClick={() =>
+                          setEditing((all) => ({
+                            ...all,
+                            [d.id]: (d.editedMessages ?? d.messages).map((m) => ({ ...m })),
+                          }))
+                        }
+                        className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
+                      >
+                        Edit
+                      </button>
+                    )
+                  }
+                />
               </li>
             );
           })}

@@ -6,7 +6,14 @@ import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import { DataTable } from "../data-table";
 import {
-  AXES,
+  AxisFilter,
+  DecisionButtons,
+  pct,
+  seconds,
+  StatusFilter,
+  type TReviewStatusFilter,
+} from "./review-controls";
+import {
   DEGREE_LABELS,
   FLAGS,
   SAFETY_LABEL_TEXT,
@@ -14,14 +21,12 @@ import {
   type TFlag,
 } from "@/lib/shared/protocol";
 
-const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 100)} %`);
-
 export function ReviewPanel() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [axis, setAxis] = useState<TAxis | "">("");
   const [flag, setFlag] = useState<TFlag | "">("");
-  const [status, setStatus] = useState<"" | "pending" | "approved" | "rejected">("");
+  const [status, setStatus] = useState<TReviewStatusFilter>("");
   const [annotatorId, setAnnotatorId] = useState("");
   const [reasons, setReasons] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
@@ -85,9 +90,7 @@ export function ReviewPanel() {
               <td className="px-3 py-2" data-testid={`rejected-${s.email}`}>
                 {s.rejected}
               </td>
-              <td className="px-3 py-2">
-                {s.medianTimeMs === null ? "—" : `${(s.medianTimeMs / 1000).toFixed(1)} s`}
-              </td>
+              <td className="px-3 py-2">{seconds(s.medianTimeMs)}</td>
               <td className="px-3 py-2">
                 {pct(s.goldAccuracy)} <span className="text-slate-500">({s.goldItems})</span>
               </td>
@@ -103,19 +106,7 @@ export function ReviewPanel() {
       <div>
         <h2 className="text-lg font-medium">Annotations</h2>
         <div className="mt-2 flex flex-wrap gap-3 text-sm">
-          <label>
-            Axis{" "}
-            <select
-              value={axis}
-              onChange={(e) => setAxis(e.target.value as TAxis | "")}
-              className="rounded-md border border-slate-300 px-2 py-1"
-            >
-              <option value="">all</option>
-              {AXES.map((a) => (
-                <option key={a}>{a}</option>
-              ))}
-            </select>
-          </label>
+          <AxisFilter value={axis} onChange={setAxis} />
           <label>
             Flag{" "}
             <select
@@ -129,19 +120,7 @@ export function ReviewPanel() {
               ))}
             </select>
           </label>
-          <label>
-            Status{" "}
-            <select
-              value={status}
-              onChange={(e) => setStatus(e.target.value as typeof status)}
-              className="rounded-md border border-slate-300 px-2 py-1"
-            >
-              <option value="">all</option>
-              <option value="pending">pending</option>
-              <option value="approved">approved</option>
-              <option value="rejected">rejected</option>
-            </select>
-          </label>
+          <StatusFilter value={status} onChange={setStatus} />
           {annotatorId && (
             <button
               onClick={() => setAnnotatorId("")}
@@ -203,44 +182,29 @@ export function ReviewPanel() {
               </div>
               {a.note && <p className="mt-2 text-slate-600">Note: {a.note}</p>}
               {a.review?.reason && <p className="mt-2 text-slate-600">Reason: {a.review.reason}</p>}
-              <div className="mt-3 flex flex-wrap items-center gap-2">
-                <button
-                  onClick={() => decide.mutate({ annotationId: a.id, decision: "approved" })}
-                  className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
-                >
-                  Approve
-                </button>
-                <label className="sr-only" htmlFor={`reason-${a.id}`}>
-                  Reason for rejecting
-                </label>
-                <input
-                  id={`reason-${a.id}`}
-                  placeholder="reason to reject"
-                  value={reasons[a.id] ?? ""}
-                  onChange={(e) => setReasons((r) => ({ ...r, [a.id]: e.target.value }))}
-                  className="rounded-md border border-slate-300 px-2 py-1"
-                />
-                <button
-                  onClick={() =>
-                    decide.mutate({
-                      annotationId: a.id,
-                      decision: "rejected",
-                      reason: reasons[a.id] || undefined,
-                    })
-                  }
-                  className="rounded-md border border-red-300 px-3 py-1 text-red-800 hover:bg-red-50"
-                >
-                  Reject
-                </button>
-                {!a.gold && (
-                  <button
-                    onClick={() => makeGold.mutate({ annotationId: a.id })}
-                    className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
-                  >
-                    Make gold
-                  </button>
-                )}
-              </div>
+              <DecisionButtons
+                inputId={`reason-${a.id}`}
+                reason={reasons[a.id] ?? ""}
+                onReason={(v) => setReasons((r) => ({ ...r, [a.id]: v }))}
+                onApprove={() => decide.mutate({ annotationId: a.id, decision: "approved" })}
+                onReject={() =>
+                  decide.mutate({
+                    annotationId: a.id,
+                    decision: "rejected",
+                    reason: reasons[a.id] || undefined,
+                  })
+                }
+                afterReject={
+                  !a.gold && (
+                    <button
+                      onClick={() => makeGold.mutate({ annotationId: a.id })}
+                      className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
+                    >
+                      Make gold
+                    </button>
+                  )
+                }
+              />
             </li>
           ))}
         </ul>
