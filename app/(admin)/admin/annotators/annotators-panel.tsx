@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
+import { AccountActionsCell, Notice } from "../account-actions";
 import { DataTable } from "../data-table";
 
 const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 100)}%`);
@@ -92,14 +93,7 @@ export function AnnotatorsPanel() {
           </button>
         </div>
       )}
-      {notice && (
-        <p
-          data-testid="annotators-notice"
-          className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
-        >
-          {notice}
-        </p>
-      )}
+      {notice && <Notice testId="annotators-notice">{notice}</Notice>}
       {error && (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
           {error.message}
@@ -179,22 +173,13 @@ export function AnnotatorsPanel() {
                 {pct(a.rejectedShare)}
                 {a.rejected > 0 && <span className="text-xs text-slate-500"> ({a.rejected})</span>}
               </td>
-              <td className="space-x-2 px-3 py-2 whitespace-nowrap">
-                {a.role !== "admin" && (
-                  <button
-                    onClick={() => onDisable(a.id, a.email, !a.disabled)}
-                    className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
-                  >
-                    {a.disabled ? "Enable" : "Disable"}
-                  </button>
-                )}
-                <button
-                  onClick={() => onReset(a.id, a.email)}
-                  className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
-                >
-                  Reset password
-                </button>
-              </td>
+              <AccountActionsCell
+                className="space-x-2 px-3 py-2 whitespace-nowrap"
+                disabled={a.disabled}
+                canDisable={a.role !== "admin"}
+                onToggleDisabled={() => onDisable(a.id, a.email, !a.disabled)}
+                onResetPassword={() => onReset(a.id, a.email)}
+              />
             </tr>
           );
         })}

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import { ROLES, type TRole } from "@/lib/shared/roles";
 import { ZCreateUser, ZPassword } from "@/lib/shared/users";
+import { AccountActionsCell, Notice } from "../account-actions";
 import { DataTable } from "../data-table";
 
 export function UsersPanel({ meId }: { meId: string }) {
@@ -127,14 +128,7 @@ export function UsersPanel({ meId }: { meId: string }) {
         )}
       </form>
 
-      {notice && (
-        <p
-          data-testid="users-notice"
-          className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
-        >
-          {notice}
-        </p>
-      )}
+      {notice && <Notice testId="users-notice">{notice}</Notice>}
       {rowError && (
         <p className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{rowError.message}</p>
       )}
@@ -167,22 +161,13 @@ export function UsersPanel({ meId }: { meId: string }) {
               </select>
             </td>
             <td className="px-4 py-2">{u.banned ? "disabled" : "active"}</td>
-            <td className="space-x-2 px-4 py-2">
-              {u.id !== meId && (
-                <button
-                  onClick={() => setDisabled.mutate({ userId: u.id, disabled: !u.banned })}
-                  className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
-                >
-                  {u.banned ? "Enable" : "Disable"}
-                </button>
-              )}
-              <button
-                onClick={() => onReset(u.id, u.email)}
-                className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
-              >
-                Reset password
-              </button>
-            </td>
+            <AccountActionsCell
+              className="space-x-2 px-4 py-2"
+              disabled={!!u.banned}
+              canDisable={u.id !== meId}
+              onToggleDisabled={() => setDisabled.mutate({ userId: u.id, disabled: !u.banned })}
+              onResetPassword={() => onReset(u.id, u.email)}
+            />
           </tr>
         ))}
       </DataTable>
