@@ -4,25 +4,24 @@
 // "latest"; then the next round's rejection sampling pools the first round's best samples.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TTestDatabase } from "@/lib/db/testing";
-import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
-import { testEngine, type TTestEngine } from "@/lib/testing/engine";
+import { describe, expect, it } from "vitest";
+import { TEST_BACKEND } from "@/lib/testing/database";
+import { engineSuite } from "@/lib/testing/engine";
 import { createLabelledPairs } from "@/lib/testing/labels";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 import { ZRoundEvaluation } from "@/lib/shared/rlhf";
 import type { TJobSpecInput } from "@/lib/shared/jobs";
 
-let db: TTestDatabase;
-let engineProcess: TTestEngine;
 let roundId = "";
+
+const suite = engineSuite("rlhf-worker", seed);
 
 /** 16 labelled comparisons per axis in round 1 (collecting). */
 async function seed() {
-  const user = await db.prisma.user.create({
+  const user = await suite.db.prisma.user.create({
     data: { id: "u-rw", name: "rw", email: "rw@rw.test", role: "annotator" },
   });
-  const round = await db.prisma.round.create({
+  const round = await suite.db.prisma.round.create({
     data: {
       number: 1,
       name: "r1",
@@ -31,24 +30,13 @@ async function seed() {
     },
   });
   roundId = round.id;
-  await createLabelledPairs(db.prisma, {
+  await createLabelledPairs(suite.db.prisma, {
     roundId: round.id,
     annotatorId: user.id,
     count: 32,
     keyPrefix: "rw",
   });
 }
-
-beforeAll(async () => {
-  engineProcess = await testEngine("rlhf-worker");
-  db = await withTestDatabase();
-  await seed();
-  await engineProcess.start();
-}, 240_000);
-afterAll(async () => {
-  await engineProcess?.stop();
-  await db?.close();
-});
 
 /** Starts a job the way the dashboard does (jobs.start) and runs it in this process. */
 async function run(spec: TJobSpecInput, opts: { direct?: boolean; round?: string } = {}) {
@@ -72,7 +60,7 @@ async function run(spec: TJobSpecInput, opts: { direct?: boolean; round?: string
     { train_reward: trainReward, rejection_sampling: rejectionSampling, ppo, evaluate },
     (l) => log.push(l),
   );
-  const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+  const row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
   expect(row.state, `${log.join("\n")}\n${row.error ?? ""}\n${row.log.join("\n")}`).toBe(
     "succeeded",
   );
@@ -90,7 +78,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
         kind: "train_reward",
         config: { epochs: 1, learningRate: 1e-3, batchSize: 8, testFraction: 0.25, seed: 1 },
       });
-      const rewards = await db.prisma.modelVersion.findMany({
+      const rewards = await suite.db.prisma.modelVersion.findMany({
         where: { kind: { in: ["reward_helpfulness", "reward_safety"] } },
       });
       expect(rewards.map((r) => r.roundId)).toEqual([roundId, roundId]);
@@ -109,7 +97,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       };
       expect(rsResult.poolFiles).toEqual([]);
       expect(existsSync(rsResult.best_file)).toBe(true);
-      const rs = await db.prisma.modelVersion.findUniqueOrThrow({
+      const rs = await suite.db.prisma.modelVersion.findUniqueOrThrow({
         where: { id: rsResult.modelVersionId },
       });
       expect(rs).toMatchObject({
@@ -134,13 +122,13 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
             promptCount: 8,
           },
         });
-        const ppoPolicy = await db.prisma.modelVersion.findUniqueOrThrow({
+        const ppoPolicy = await suite.db.prisma.modelVersion.findUniqueOrThrow({
           where: { id: (ppoJob.result as { modelVersionId: string }).modelVersionId },
         });
         expect(ppoPolicy).toMatchObject({ name: "policy-r1-ppo", parentId: rs.id, roundId });
       }
       // PPO started from the round's rejection-sampling policy; the newest is the one evaluated.
-      const newest = await db.prisma.modelVersion.findFirstOrThrow({
+      const newest = await suite.db.prisma.modelVersion.findFirstOrThrow({
         where: { roundId, kind: "policy" },
         orderBy: { createdAt: "desc" },
       });
@@ -151,7 +139,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
         kind: "evaluate",
         config: { promptCount: 8, maxTokens: 12, humanEval: true },
       });
-      const round = await db.prisma.round.findUniqueOrThrow({ where: { id: roundId } });
+      const round = await suite.db.prisma.round.findUniqueOrThrow({ where: { id: roundId } });
       const evaluation = ZRoundEvaluation.parse(round.evaluation);
       expect(evaluation).toMatchObject({ modelId: newest.id, baselineId: root!.id });
       expect(evaluation.rewardModel.n).toBe(8);
@@ -159,7 +147,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
         evaluation.rewardModel.win + evaluation.rewardModel.tie + evaluation.rewardModel.loss,
       ).toBe(8);
       expect(evaluation.oracle?.n).toBe(8);
-      const sideBySide = await db.prisma.comparison.count({
+      const sideBySide = await suite.db.prisma.comparison.count({
         where: { roundId, status: "ready", modelAId: newest.id, modelBId: root!.id },
       });
       expect(sideBySide).toBe(8);
@@ -174,10 +162,10 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
     { timeout: 300_000 },
     async () => {
       const { latestPolicies } = await import("@/lib/server/annotation/policies");
-      const r2 = await db.prisma.round.create({
+      const r2 = await suite.db.prisma.round.create({
         data: { number: 2, name: "r2", status: "rlhf", config: defaultRoundConfig() },
       });
-      const first = await db.prisma.job.findFirstOrThrow({
+      const first = await suite.db.prisma.job.findFirstOrThrow({
         where: { kind: "rejection_sampling", roundId },
       });
       const [current] = await latestPolicies();
@@ -198,7 +186,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       expect(result.poolFiles).toEqual([(first.result as { best_file: string }).best_file]);
       expect(result.baseModelId).toBe(current!.id);
       expect(result.pool_size).toBeGreaterThan(8);
-      const policy = await db.prisma.modelVersion.findUniqueOrThrow({
+      const policy = await suite.db.prisma.modelVersion.findUniqueOrThrow({
         where: { id: result.modelVersionId },
       });
       expect(policy).toMatchObject({ name: "policy-r2-rs", parentId: current!.id, roundId: r2.id });
@@ -217,7 +205,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       const { engine } = await import("@/lib/server/engine");
       const { runOne } = await import("./runner");
       const { rejectionSampling } = await import("./handlers/rejection-sampling");
-      const r3 = await db.prisma.round.create({
+      const r3 = await suite.db.prisma.round.create({
         data: { number: 3, name: "r3", status: "rlhf", config: defaultRoundConfig() },
       });
       const job = await enqueueJob(
@@ -225,7 +213,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
         { roundId: r3.id },
       );
       // What an earlier attempt's engine job left behind before the engine restarted.
-      const earlier = await db.prisma.job.findFirstOrThrow({
+      const earlier = await suite.db.prisma.job.findFirstOrThrow({
         where: { kind: "rejection_sampling", roundId },
       });
       const out = path.join(jobDir(job.id), "output");
@@ -236,10 +224,10 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       await writeFile(path.join(out, "result.json"), JSON.stringify(result));
       const claimed = (await claimNextJob("w-rlhf", new Date()))!;
       await runOne(claimed, "w-rlhf", { rejection_sampling: rejectionSampling }, () => {});
-      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      const row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       expect(row.state, row.error ?? "").toBe("succeeded");
       await expect(engine().getJob(`${job.id}-rs`)).rejects.toMatchObject({ status: 404 });
-      const policy = await db.prisma.modelVersion.findUniqueOrThrow({
+      const policy = await suite.db.prisma.modelVersion.findUniqueOrThrow({
         where: { id: (row.result as { modelVersionId: string }).modelVersionId },
       });
       // Registered once per folder: the earlier round's policy is the same artifact.
@@ -252,7 +240,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
     const { engine } = await import("@/lib/server/engine");
     const { runOne } = await import("./runner");
     const { ppo } = await import("./handlers/ppo");
-    const r4 = await db.prisma.round.create({
+    const r4 = await suite.db.prisma.round.create({
       data: { number: 4, name: "r4", status: "rlhf", config: defaultRoundConfig() },
     });
     const job = await t.enqueueJob(
@@ -265,13 +253,13 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
     const claimed = (await t.claimNextJob("w-rlhf", new Date()))!;
     const running = runOne(claimed, "w-rlhf", { ppo }, () => {});
     for (let i = 0; i < 600; i++) {
-      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      const row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       if (/^PPO: /.test(row.phase ?? "")) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     await t.requestCancel(job.id, new Date());
     await running;
-    const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    const row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.state).toBe("cancelled");
     let snap = await engine().getJob(`${job.id}-ppo`);
     for (let i = 0; i < 100 && snap.state === "running"; i++) {
@@ -279,6 +267,6 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       snap = await engine().getJob(`${job.id}-ppo`);
     }
     expect(snap.state).toBe("cancelled");
-    expect(await db.prisma.modelVersion.count({ where: { roundId: r4.id } })).toBe(0);
+    expect(await suite.db.prisma.modelVersion.count({ where: { roundId: r4.id } })).toBe(0);
   });
 });

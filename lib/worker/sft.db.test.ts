@@ -4,29 +4,28 @@
 // whose parent is the base policy, with its loss curve on the job.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TTestDatabase } from "@/lib/db/testing";
-import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
-import { testEngine, type TTestEngine } from "@/lib/testing/engine";
+import { describe, expect, it } from "vitest";
+import { TEST_BACKEND } from "@/lib/testing/database";
+import { engineSuite } from "@/lib/testing/engine";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 
-let db: TTestDatabase;
-let engineProcess: TTestEngine;
 let roundId = "";
 
+const suite = engineSuite("sft", seed);
+
 async function seed() {
-  const user = await db.prisma.user.create({
+  const user = await suite.db.prisma.user.create({
     data: { id: "u-sft", name: "sft", email: "sft@sft.test", role: "annotator" },
   });
-  const round = await db.prisma.round.create({
+  const round = await suite.db.prisma.round.create({
     data: { number: 1, name: "r", status: "collecting", config: defaultRoundConfig() },
   });
   roundId = round.id;
-  const prompt = await db.prisma.prompt.create({
+  const prompt = await suite.db.prisma.prompt.create({
     data: { text: "seed", source: "seed", tags: [] },
   });
   const demo = (i: number, q: string, a: string, extra: object = {}) =>
-    db.prisma.demonstration.create({
+    suite.db.prisma.demonstration.create({
       data: {
         roundId: round.id,
         promptId: prompt.id,
@@ -61,17 +60,6 @@ async function seed() {
   });
 }
 
-beforeAll(async () => {
-  engineProcess = await testEngine("sft");
-  db = await withTestDatabase();
-  await seed();
-  await engineProcess.start();
-}, 240_000);
-afterAll(async () => {
-  await engineProcess?.stop();
-  await db?.close();
-});
-
 describe(`sft job on ${TEST_BACKEND}`, () => {
   it("fails at once, with the reason, when no demonstration is approved", async () => {
     const t = await import("@/lib/server/jobs/transitions");
@@ -80,7 +68,7 @@ describe(`sft job on ${TEST_BACKEND}`, () => {
     const job = await t.enqueueJob({ kind: "sft", config: { roundIds: ["no-such-round"] } });
     const claimed = (await t.claimNextJob("w-sft", new Date()))!;
     await runOne(claimed, "w-sft", { sft }, () => {});
-    const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    const row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.state).toBe("failed");
     expect(row.attempts).toBe(1);
     expect(row.error).toMatch(/no approved demonstrations/);
@@ -100,11 +88,11 @@ describe(`sft job on ${TEST_BACKEND}`, () => {
       const log: string[] = [];
       const claimed = (await t.claimNextJob("w-sft", new Date()))!;
       await runOne(claimed, "w-sft", { sft }, (l) => log.push(l));
-      const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      const row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       expect(row.state, `${row.error}\n${log.join("\n")}`).toBe("succeeded");
 
       const lines = readFileSync(
-        path.join(engineProcess.dataDir, "jobs", job.id, "sft-train.jsonl"),
+        path.join(suite.engine.dataDir, "jobs", job.id, "sft-train.jsonl"),
         "utf8",
       )
         .trim()
@@ -117,7 +105,7 @@ describe(`sft job on ${TEST_BACKEND}`, () => {
 
       const result = row.result as { modelVersionId: string; examples: number; final_loss: number };
       expect(result.examples).toBe(33);
-      const model = await db.prisma.modelVersion.findUniqueOrThrow({
+      const model = await suite.db.prisma.modelVersion.findUniqueOrThrow({
         where: { id: result.modelVersionId },
         include: { parent: true },
       });

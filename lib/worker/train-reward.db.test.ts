@@ -1,42 +1,29 @@
 // The train_reward job end to end against a real engine: the engine is killed mid-training, the
 // attempt fails with a reason and is requeued, and the next attempt (on a restarted engine)
 // trains both reward models and registers them with their Table 8.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TTestDatabase } from "@/lib/db/testing";
-import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
-import { testEngine, type TTestEngine } from "@/lib/testing/engine";
+import { describe, expect, it } from "vitest";
+import { TEST_BACKEND } from "@/lib/testing/database";
+import { engineSuite } from "@/lib/testing/engine";
 import { createLabelledPairs } from "@/lib/testing/labels";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 
-let db: TTestDatabase;
-let engineProcess: TTestEngine;
+const suite = engineSuite("train-reward", seed);
 
 /** 48 labelled comparisons per axis: the chosen answer is right, the other is not. */
 async function seed() {
-  const user = await db.prisma.user.create({
+  const user = await suite.db.prisma.user.create({
     data: { id: "u-tr", name: "tr", email: "tr@tr.test", role: "annotator" },
   });
-  const round = await db.prisma.round.create({
+  const round = await suite.db.prisma.round.create({
     data: { number: 1, name: "r", status: "collecting", config: defaultRoundConfig() },
   });
-  await createLabelledPairs(db.prisma, {
+  await createLabelledPairs(suite.db.prisma, {
     roundId: round.id,
     annotatorId: user.id,
     count: 96,
     keyPrefix: "tr",
   });
 }
-
-beforeAll(async () => {
-  engineProcess = await testEngine("train-reward");
-  db = await withTestDatabase();
-  await seed();
-  await engineProcess.start();
-}, 240_000);
-afterAll(async () => {
-  await engineProcess?.stop();
-  await db?.close();
-});
 
 describe(`train_reward job on ${TEST_BACKEND}`, () => {
   it(
@@ -58,25 +45,25 @@ describe(`train_reward job on ${TEST_BACKEND}`, () => {
       const running = runOne(first, "w-test", { train_reward: trainReward }, (l) => log.push(l));
       // Wait until the engine is training, then kill it.
       for (let i = 0; i < 600; i++) {
-        const row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+        const row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
         if (row.progress > 0.02 && /training/.test(row.phase ?? "")) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      await engineProcess.stop("SIGKILL");
+      await suite.engine.stop("SIGKILL");
       await running;
-      let row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      let row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       expect(row.state).toBe("queued");
       expect(row.error).toMatch(/attempt 1 failed: .*(engine|reach|connect|fetch)/i);
 
-      await engineProcess.start();
+      await suite.engine.start();
       const second = (await t.claimNextJob("w-test", new Date()))!;
       expect(second.id).toBe(job.id);
       // Shorter second attempt: the point is that it starts again and finishes.
       await runOne(second, "w-test", { train_reward: trainReward }, (l) => log.push(l));
-      row = await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      row = await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
       expect(row.state, log.join("\n")).toBe("succeeded");
       expect(row.attempts).toBe(2);
-      const models = await db.prisma.modelVersion.findMany({
+      const models = await suite.db.prisma.modelVersion.findMany({
         where: { kind: { in: ["reward_helpfulness", "reward_safety"] } },
       });
       expect(models.map((m) => m.kind).sort()).toEqual(["reward_helpfulness", "reward_safety"]);
