@@ -21,7 +21,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import torch
 
@@ -186,6 +186,50 @@ class Runtime:
         }
 
 
+class ModelDirectories:
+    """Models loaded from directories under the data directory, kept in an LRU keyed by real path:
+    what /v1/rewards and the completions endpoints share. `check` refuses a model of the wrong kind
+    (ApiError 400); `make` wraps a loaded model into the cached entry."""
+
+    def __init__(self, runtime: "Runtime", kind: str, capacity: int,
+                 check: Callable[[LoadedModel, str, str], None], make: Callable[[LoadedModel], Any] = lambda m: m):
+        self.runtime, self.kind, self.capacity, self.check, self.make = runtime, kind, capacity, check, make
+        self.loaded: "OrderedDict[str, Any]" = OrderedDict()
+        self.lock = threading.Lock()
+
+    def real_path(self, name: str) -> tuple[str, bool]:
+        """-> (the real path `name` names, relative names taken under the data directory; whether it
+        lies under the data directory)."""
+        data = os.path.realpath(self.runtime.settings.data_dir)
+        path = os.path.realpath(name if os.path.isabs(name) else os.path.join(data, name))
+        return path, os.path.commonpath([data, path]) == data
+
+    def get(self, path: str, name: str, param: str, model_id: str) -> Any:
+        """The cached entry for `path`, loading it on first use: ApiError 404 without a model
+        directory there, 400 for an unreadable checkpoint or one `check` refuses."""
+        with self.lock:
+            if path in self.loaded:
+                self.loaded.move_to_end(path)
+                return self.loaded[path]
+            if not os.path.isfile(os.path.join(path, "config.json")):
+                raise ApiError(404, f"no model directory at {name!r}", param, code="model_not_found")
+            try:
+                loaded = self.runtime._load(path, self.kind)
+            except Exception as e:  # unreadable checkpoint: the caller's mistake, not a bug here
+                raise ApiError(400, f"cannot load {name!r}: {type(e).__name__}: {e}", param) from None
+            self.check(loaded, name, param)
+            loaded.id = model_id
+            entry = self.make(loaded)
+            self.loaded[path] = entry
+            while len(self.loaded) > self.capacity:
+                self.loaded.popitem(last=False)
+            return entry
+
+    def values(self) -> list[Any]:
+        with self.lock:
+            return list(self.loaded.values())
+
+
 class PolicyModels:
     """Policies for /v1/chat/completions and /v1/completions: the one loaded at start by its id, or
     a policy model directory under the data directory (what an RLHF job wrote, `<output_dir>/model`,
@@ -195,13 +239,16 @@ class PolicyModels:
 
     def __init__(self, runtime: "Runtime", capacity: int = MAX_POLICIES):
         self.runtime = runtime
-        self.capacity = capacity
-        self.loaded: "OrderedDict[str, tuple[LoadedModel, Generator]]" = OrderedDict()
-        self.lock = threading.Lock()
+
+        def check(loaded: LoadedModel, name: str, param: str) -> None:
+            if not isinstance(loaded.model, Llama):
+                raise ApiError(400, f"{name!r} is a scalar-head reward model, not a policy (use /v1/rewards)", param)
+
+        self.dirs = ModelDirectories(runtime, "policy", capacity, check,
+                                     lambda m: (m, Generator(m.model, m.tokenizer, runtime.settings.decode_mode)))
 
     def loaded_models(self) -> list[LoadedModel]:
-        with self.lock:
-            return [m for m, _ in self.loaded.values()]
+        return [m for m, _ in self.dirs.values()]
 
     def resolve(self, name: str, param: str = "model") -> tuple[LoadedModel, Generator]:
         """-> (the policy, its generator), or ApiError: 404 model_not_found (an unknown id, no model
@@ -214,28 +261,10 @@ class PolicyModels:
             hint = " (it is a reward model; use /v1/rewards)" if rt.reward and name == rt.reward.id else ""
             raise ApiError(404, f"model {name!r} is not loaded{hint}; loaded: {rt.policy.id!r} (or pass a policy "
                            "model directory under the data directory)", param, code="model_not_found")
-        data = os.path.realpath(rt.settings.data_dir)
-        path = os.path.realpath(name if os.path.isabs(name) else os.path.join(data, name))
+        path, inside = self.dirs.real_path(name)
         if path == os.path.realpath(rt.policy.path):
             return rt.policy, rt.generator
-        if os.path.commonpath([data, path]) != data:
+        if not inside:
             raise ApiError(400, f"'{param}' must be the loaded model's id or a directory under the data directory "
-                           f"{data}", param)
-        with self.lock:
-            if path in self.loaded:
-                self.loaded.move_to_end(path)
-                return self.loaded[path]
-            if not os.path.isfile(os.path.join(path, "config.json")):
-                raise ApiError(404, f"no model directory at {name!r}", param, code="model_not_found")
-            try:
-                loaded = rt._load(path, "policy")
-            except Exception as e:  # unreadable checkpoint: the caller's mistake, not a bug here
-                raise ApiError(400, f"cannot load {name!r}: {type(e).__name__}: {e}", param) from None
-            if not isinstance(loaded.model, Llama):
-                raise ApiError(400, f"{name!r} is a scalar-head reward model, not a policy (use /v1/rewards)", param)
-            loaded.id = path  # its real path: /v1/models lists it so
-            entry = (loaded, Generator(loaded.model, loaded.tokenizer, rt.settings.decode_mode))
-            self.loaded[path] = entry
-            while len(self.loaded) > self.capacity:
-                self.loaded.popitem(last=False)
-            return entry
+                           f"{os.path.realpath(rt.settings.data_dir)}", param)
+        return self.dirs.get(path, name, param, model_id=path)  # its real path: /v1/models lists it so

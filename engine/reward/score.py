@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections import OrderedDict
 from typing import Optional, Sequence
 
 import torch
@@ -42,13 +41,19 @@ def looks_like_path(name: str) -> bool:
 
 
 class RewardModels:
-    """An LRU of scalar-head models loaded from directories under the data directory."""
+    """Reward models for /v1/rewards: the one loaded at start by its id, or scalar-head model
+    directories under the data directory (engine.runtime.ModelDirectories, MAX_LOADED entries)."""
 
     def __init__(self, runtime, capacity: int = MAX_LOADED):
+        from engine.model import LlamaScalar
+        from engine.runtime import ModelDirectories
+
+        def check(loaded, name: str, param: str) -> None:
+            if not isinstance(loaded.model, LlamaScalar):
+                raise ApiError(400, f"{name!r} is a language model, not a scalar-head reward model", param)
+
         self.runtime = runtime
-        self.capacity = capacity
-        self.loaded: "OrderedDict[str, object]" = OrderedDict()
-        self.lock = threading.Lock()
+        self.dirs = ModelDirectories(runtime, "reward", capacity, check)
 
     def resolve(self, name: str, param: str = "model"):
         """The LoadedModel for `name`, or ApiError: 404 model_not_found, 400 outside the data dir,
@@ -63,28 +68,11 @@ class RewardModels:
                 raise ApiError(404, f"reward model {name!r} is not loaded; loaded: {rt.reward.id!r} (or pass a model "
                                "directory under the data directory)", param, code="model_not_found")
             return rt.reward
-        data = os.path.realpath(rt.settings.data_dir)
-        path = os.path.realpath(name if os.path.isabs(name) else os.path.join(data, name))
-        if os.path.commonpath([data, path]) != data:
-            raise ApiError(400, f"'{param}' must be a directory under the data directory {data}", param)
-        with self.lock:
-            if path in self.loaded:
-                self.loaded.move_to_end(path)
-                return self.loaded[path]
-            if not os.path.isfile(os.path.join(path, "config.json")):
-                raise ApiError(404, f"no model directory at {name!r}", param, code="model_not_found")
-            try:
-                model = rt._load(path, "reward")
-            except Exception as e:  # unreadable checkpoint: the caller's mistake, not a bug here
-                raise ApiError(400, f"cannot load {name!r}: {type(e).__name__}: {e}", param) from None
-            from engine.model import LlamaScalar
-            if not isinstance(model.model, LlamaScalar):
-                raise ApiError(400, f"{name!r} is a language model, not a scalar-head reward model", param)
-            model.id = name
-            self.loaded[path] = model
-            while len(self.loaded) > self.capacity:
-                self.loaded.popitem(last=False)
-            return model
+        path, inside = self.dirs.real_path(name)
+        if not inside:
+            raise ApiError(400, f"'{param}' must be a directory under the data directory "
+                           f"{os.path.realpath(rt.settings.data_dir)}", param)
+        return self.dirs.get(path, name, param, model_id=name)
 
 
 def reward_models(runtime) -> RewardModels:

@@ -53,7 +53,7 @@ def test_rewards_by_directory_match_the_model_loaded_at_start(live):
 def test_loaded_directories_are_an_lru(live):
     for i in range(MAX_LOADED + 1):
         assert live.post("/v1/rewards", {"model": f"jobs/rm{i}", "inputs": INPUTS[:1]})[0] == 200
-    loaded = list(reward_models(live.runtime).loaded)
+    loaded = list(reward_models(live.runtime).dirs.loaded)
     assert len(loaded) == MAX_LOADED and not any(p.endswith("rm0") for p in loaded)
 
 
