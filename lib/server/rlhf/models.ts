@@ -165,7 +165,8 @@ export async function uniqueModelName(base: string) {
 export async function registerPolicy(args: {
   baseName: string;
   parentId: string;
-  roundId: string;
+  /** null for a policy trained outside a round (an SFT job launched on its own). */
+  roundId: string | null;
   artifactPath: string;
   metrics: Prisma.InputJsonValue;
 }) {

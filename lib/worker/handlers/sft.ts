@@ -13,23 +13,10 @@ import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { approvedDemonstrations, sftJsonl } from "@/lib/server/demonstrations/training";
 import { resolveBasePolicy } from "@/lib/server/jobs/base-policy";
+import { registerPolicy } from "@/lib/server/rlhf/models";
 import { jobSpec } from "@/lib/server/jobs/transitions";
 import { PermanentJobError, type TJobContext } from "../runner";
 import { permanent, runEngineJob } from "./engine-job";
-
-/** A name not yet taken: `base`, then `base-2`, `base-3` … */
-async function freeName(base: string): Promise<string> {
-  const taken = new Set(
-    (
-      await prisma.modelVersion.findMany({
-        where: { name: { startsWith: base } },
-        select: { name: true },
-      })
-    ).map((m) => m.name),
-  );
-  if (!taken.has(base)) return base;
-  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
-}
 
 export async function sft(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
   const spec = jobSpec(job);
@@ -74,27 +61,19 @@ export async function sft(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonV
   const round = job.roundId
     ? await prisma.round.findUnique({ where: { id: job.roundId }, select: { number: true } })
     : null;
-  // A retried attempt that already registered the model (it died after this) keeps that one.
-  const existing = await prisma.modelVersion.findFirst({
-    where: { kind: "policy", artifactPath: modelDir },
+  // Idempotent by folder: a retried attempt that already registered the model keeps that one.
+  const model = await registerPolicy({
+    baseName: round ? `policy-r${round.number}-sft` : "policy-sft",
+    parentId: base.id,
+    roundId: job.roundId,
+    artifactPath: modelDir,
+    metrics: {
+      stage: "sft",
+      ...result,
+      demonstrations: rows.length,
+      config: cfg,
+    } as Prisma.InputJsonValue,
   });
-  const model =
-    existing ??
-    (await prisma.modelVersion.create({
-      data: {
-        name: await freeName(round ? `policy-r${round.number}-sft` : "policy-sft"),
-        kind: "policy",
-        parentId: base.id,
-        roundId: job.roundId,
-        artifactPath: modelDir,
-        metrics: {
-          stage: "sft",
-          ...result,
-          demonstrations: rows.length,
-          config: cfg,
-        } as Prisma.InputJsonValue,
-      },
-    }));
   await ctx.report({ progress: 1, phase: `saved as ${model.name}` });
   return {
     modelVersionId: model.id,
