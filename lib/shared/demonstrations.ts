@@ -3,6 +3,7 @@
 // order). Shared by the annotator workspace, the review page and the server.
 import { z } from "zod";
 import { RISK_CATEGORIES, TASK_CATEGORIES, ZAxis, ZMessage, type TMessage } from "./protocol";
+import { REASON_ON_REJECT, reasonOnReject, ZVerdict } from "./review";
 
 const ZId = z.string().min(1).max(64);
 
@@ -114,20 +115,10 @@ export const ZListDemonstrations = z.object({
 });
 export type TListDemonstrations = z.infer<typeof ZListDemonstrations>;
 
-export const ZDecideDemonstration = z
-  .object({
-    demonstrationId: ZId,
-    decision: z.enum(["approved", "rejected"]),
-    reason: z
-      .string()
-      .trim()
-      .max(1000, "The reason is too long (at most 1,000 characters)")
-      .optional(),
-  })
-  .refine((d) => d.decision === "approved" || (d.reason?.length ?? 0) > 0, {
-    message: "Say why you reject it",
-    path: ["reason"],
-  });
+export const ZDecideDemonstration = ZVerdict.extend({ demonstrationId: ZId }).refine(
+  reasonOnReject,
+  REASON_ON_REJECT,
+);
 export type TDecideDemonstration = z.infer<typeof ZDecideDemonstration>;
 
 /** A reviewer's correction: the dialogue with the same turns, contents changed. Approves it. */

@@ -11,19 +11,27 @@ export const ZListAnnotations = z.object({
 });
 export type TListAnnotations = z.infer<typeof ZListAnnotations>;
 
-export const ZDecide = z
-  .object({
-    annotationId: z.string().min(1).max(64),
-    decision: z.enum(["approved", "rejected"]),
-    reason: z
-      .string()
-      .trim()
-      .max(1000, "The reason is too long (at most 1,000 characters)")
-      .optional(),
-  })
-  .refine((d) => d.decision === "approved" || (d.reason?.length ?? 0) > 0, {
-    message: "Say why you reject it",
-    path: ["reason"],
-  });
+/** A reviewer's verdict on an item (an annotation, a demonstration): approve, or reject saying
+ * why. Extend with the item's id, then `.refine(reasonOnReject, REASON_ON_REJECT)`. */
+export const ZVerdict = z.object({
+  decision: z.enum(["approved", "rejected"]),
+  reason: z
+    .string()
+    .trim()
+    .max(1000, "The reason is too long (at most 1,000 characters)")
+    .optional(),
+});
+/** Refinement of ZVerdict and its extensions: a rejection carries a reason. */
+export const reasonOnReject = (d: z.infer<typeof ZVerdict>) =>
+  d.decision === "approved" || (d.reason?.length ?? 0) > 0;
+export const REASON_ON_REJECT: { message: string; path: string[] } = {
+  message: "Say why you reject it",
+  path: ["reason"],
+};
+
+export const ZDecide = ZVerdict.extend({ annotationId: z.string().min(1).max(64) }).refine(
+  reasonOnReject,
+  REASON_ON_REJECT,
+);
 
 export const ZStatsFilter = z.object({ roundId: z.string().max(64).optional() });
