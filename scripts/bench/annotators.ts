@@ -13,7 +13,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createPrisma } from "@/lib/db";
 import { startService } from "@/lib/platform/services";
-import { generatePair, percentile, platformClient, signIn } from "./http-client";
+import { generatePairWaitingOutLimit, percentile, platformClient, signIn } from "./http-client";
 
 const { values } = parseArgs({
   options: {
@@ -101,7 +101,7 @@ async function main() {
           prompt: { text: `Benchmark prompt ${i}: what is ${i} + ${i * 3}?`, adversarial: false },
         },
       });
-      await generatePair(base, cookies[N]!, item.comparisonId);
+      await generatePairWaitingOutLimit(base, cookies[N]!, item.comparisonId);
       await sampler.annotation.skip.mutate({
         assignmentId: item.assignmentId,
         reason: "other",

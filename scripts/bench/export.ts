@@ -1,6 +1,6 @@
 // Benchmark: exporting comparisons as NDJSON from PostgreSQL through the real route handler.
 //
-//   node_modules/.bin/tsx --conditions=react-server scripts/bench/export.ts [-- --comparisons 1000000]
+//   npm run bench:export [-- --comparisons 1000000]
 //
 // It creates a fresh database on the PostgreSQL server (TEST_POSTGRES_URL, default
 // postgresql://postgres@127.0.0.1:5432/postgres), applies the migrations, seeds synthetic rows in

@@ -65,6 +65,25 @@ export async function generatePair(
     throw new Error(`pair ${comparisonId} was not generated: ${text.slice(-300)}`);
 }
 
+/**
+ * generatePair for a sampler that samples many pairs: one annotator may sample 30 pairs a minute,
+ * so a refusal for that limit is waited out (5 s a try, up to 30 tries); other errors are thrown.
+ */
+export async function generatePairWaitingOutLimit(
+  baseUrl: string,
+  cookie: string,
+  comparisonId: string,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await generatePair(baseUrl, cookie, comparisonId);
+    } catch (error) {
+      if (attempt >= 30 || !/at most \d+ pairs a minute/.test(String(error))) throw error;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
+}
+
 /** The p-th percentile of an ascending list (nearest rank). */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;

@@ -20,7 +20,13 @@ import { parseArgs } from "node:util";
 import { TRPCClientError } from "@trpc/client";
 import pg from "pg";
 import { startPlatform, type TPlatform } from "@/lib/testing/platform";
-import { generatePair, percentile, platformClient, signIn } from "./http-client";
+import {
+  generatePair,
+  generatePairWaitingOutLimit,
+  percentile,
+  platformClient,
+  signIn,
+} from "./http-client";
 
 const { values } = parseArgs({
   options: {
@@ -189,16 +195,7 @@ async function measure(
           prompt: { text: `Load prompt ${i}: what is ${i} + ${i * 3}?`, adversarial: false },
         },
       });
-      // One annotator may sample 30 pairs a minute: wait out the limit.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await generatePair(base, cookies[N]!, item.comparisonId);
-          break;
-        } catch (error) {
-          if (attempt >= 30 || !/at most \d+ pairs a minute/.test(String(error))) throw error;
-          await sleep(5000);
-        }
-      }
+      await generatePairWaitingOutLimit(base, cookies[N]!, item.comparisonId);
       await sampler.annotation.skip.mutate({ assignmentId: item.assignmentId, reason: "other" });
     }
     // Every annotator may label every shared pair (overlap), so the pool stays full.

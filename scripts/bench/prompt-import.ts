@@ -3,8 +3,8 @@
 // duplicating stored ones. Prints a table: parse + validate alone, the check the admin page runs
 // (with the duplicate query), and the import (one transaction).
 //
-//   node_modules/.bin/tsx --conditions=react-server scripts/bench/prompt-import.ts
-//   TEST_DB=postgres node_modules/.bin/tsx --conditions=react-server scripts/bench/prompt-import.ts
+//   npm run bench:prompt-import
+//   TEST_DB=postgres npm run bench:prompt-import
 import { withTestDatabase, TEST_BACKEND } from "@/lib/testing/database";
 
 const ROWS = 10_000;
