@@ -191,7 +191,35 @@ def detect_layout(path: str) -> str:
 
 
 def load_checkpoint(path: str) -> Checkpoint:
+    from . import lora
+
+    if lora.is_peft_dir(path):
+        return load_peft_merged(path)
     return load_hf(path) if detect_layout(path) == "hf" else load_meta(path)
+
+
+def load_peft_merged(path: str) -> Checkpoint:
+    """A PEFT LoRA folder (engine/lora.py) as one checkpoint: its base (adapter_config.json's
+    base_model_name_or_path, itself possibly an adapter folder) with the adapter merged in."""
+    from . import lora
+
+    base_path = lora.base_of(path)
+    if not os.path.isabs(base_path):
+        base_path = os.path.normpath(os.path.join(path, base_path))
+    base = load_checkpoint(base_path)
+    adapter = lora.load_peft(path, base.args)
+    model = Llama(base.args)
+    state = {k: v for k, v in base.state_dict.items() if k != "score.weight"}
+    if "lm_head.weight" not in state:  # a scalar-head base: the head is replaced below
+        state["lm_head.weight"] = torch.zeros(base.args.vocab_size, base.args.dim)
+    model.load_state_dict(state)
+    merged = lora.merged_state_dict(model.float(), adapter)
+    scalar = adapter.score is not None
+    if not scalar and base.scalar_head:
+        raise ValueError(f"{path}: a language-model adapter on the scalar-head model {base_path}")
+    extra = dict(base.extra)
+    extra["peft_adapter"] = path
+    return Checkpoint(base.args, merged, scalar_head=scalar, extra=extra)
 
 
 def build_model(ckpt: Checkpoint, device: Union[str, torch.device] = "cpu",

@@ -209,8 +209,30 @@ class Trunk(nn.Module):
         sin = self.rope_sin[positions].unsqueeze(1)
         x = self.embed_tokens(tokens)
         for layer in self.layers:
-            x = layer(x, cos, sin, mask, mode, input_pos)
+            if getattr(self, "gradient_checkpointing", False) and mode == "full" and torch.is_grad_enabled():
+                x = checkpointed_layer(self, layer, x, cos, sin, mask)
+            else:
+                x = layer(x, cos, sin, mask, mode, input_pos)
         return self.norm(x)
+
+
+def checkpointed_layer(trunk: "Trunk", layer: "Block", x, cos, sin, mask):
+    """Activation checkpointing of one decoder layer (training only; engine/lora.py sets
+    `trunk.gradient_checkpointing`). The recomputation in backward runs with the LoRA adapter
+    that was active in forward (`trunk.lora_state`), even if another one is active by then."""
+    from torch.utils.checkpoint import checkpoint
+
+    state = getattr(trunk, "lora_state", None)
+
+    def run(h):
+        prev = getattr(trunk, "lora_state", None)
+        trunk.lora_state = state
+        try:
+            return layer(h, cos, sin, mask)
+        finally:
+            trunk.lora_state = prev
+
+    return checkpoint(run, x, use_reentrant=False)
 
 
 class CacheMixin:
