@@ -31,6 +31,7 @@ from typing import Any, Callable, Optional
 import torch
 
 from .protocol import ApiError
+from .results import as_result, to_json
 from .reward.data import DataError
 from .reward.spec import parse_train_reward
 from .reward.train import Cancelled, downsample, train_reward
@@ -100,6 +101,9 @@ class JobManager:
         self.queue: deque[Job] = deque()
         self.cond = threading.Condition()  # guards every Job field; notified on each change
         self.worker: Optional[threading.Thread] = None
+        # Called between micro-batches (with the cancel check): the runtime's JobGate, which makes
+        # the job wait while generation is busy (engine/scheduler.py); a no-op without a runtime.
+        self.pause_point: Callable[[], None] = lambda: None
 
     # -- requests ----------------------------------------------------------------------------
     def submit(self, body: Any) -> tuple[bool, dict]:
@@ -192,10 +196,15 @@ class JobManager:
                 self._changed(job, force_write=True)
             self._run(job)
 
+    def _should_stop(self, job: Job) -> bool:
+        self.pause_point()  # yield the device to generation between micro-batches
+        return job.cancel_requested
+
     def _run(self, job: Job) -> None:
         run = KINDS[job.kind][1]
         try:
-            result = run(job.spec, self.device, lambda **f: self._report(job, **f), lambda: job.cancel_requested)
+            result = run(job.spec, self.device, lambda **f: self._report(job, **f), lambda: self._should_stop(job))
+            result = to_json(as_result(job.kind, result))  # engine/results.py: one dataclass per kind
             write_json_atomic(os.path.join(job.spec.output_dir, "result.json"), result)
         except Cancelled:
             final: dict[str, Any] = {"state": "cancelled", "eta_seconds": None}
@@ -224,4 +233,7 @@ def job_manager(runtime) -> JobManager:
     with _attach_lock:
         if getattr(runtime, "jobs", None) is None:
             runtime.jobs = JobManager(runtime.device)
+            gate = getattr(runtime, "gate", None)
+            if gate is not None:
+                runtime.jobs.pause_point = gate.pause_point
         return runtime.jobs

@@ -16,7 +16,7 @@ Shapes: B batch, T tokens, S cache slots, H query heads, K kv heads, D head dim,
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import torch
 import torch.nn.functional as F
@@ -109,6 +109,34 @@ class KVCache(nn.Module):
         self.k.index_copy_(2, input_pos, k)
         self.v.index_copy_(2, input_pos, v)
 
+    def write_rows(self, index: "RowIndex", k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Continuous batching (engine/scheduler.py): sequence p's T new keys/values go to slots
+        index.slots[p] of cache rows index.rows[p] (R rows: the n samples sharing a prefill; None =
+        row p). k, v: (P, K, T, D). -> the keys/values to attend over, (P, K, span, D)."""
+        p, t = k.shape[0], k.shape[2]
+        slots = index.slots  # (P, T)
+        if index.rows is None:
+            rows = torch.arange(p, device=slots.device)[:, None]  # (P, 1)
+            self.k[rows, :, slots] = k.transpose(1, 2)  # advanced indices first: (P, T, K, D)
+            self.v[rows, :, slots] = v.transpose(1, 2)
+            return self.k[:p, :, :index.span], self.v[:p, :, :index.span]
+        for r in range(index.rows.shape[1]):  # each sample row of a shared prefill gets the same keys
+            rows = index.rows[:, r:r + 1]  # (P, 1)
+            self.k[rows, :, slots] = k.transpose(1, 2)
+            self.v[rows, :, slots] = v.transpose(1, 2)
+        first = index.rows[:, 0]
+        return self.k[first, :, :index.span], self.v[first, :, :index.span]
+
+
+class RowIndex(NamedTuple):
+    """Where mode "rows" reads and writes the cache: `slots` (P, T) cache slots of the new tokens
+    (= their rotary positions: rows are not padded), `rows` (P, R) cache rows or None for rows
+    0..P-1, `span` how many leading slots the attention reads (the mask hides the rest)."""
+
+    slots: torch.Tensor
+    rows: Optional[torch.Tensor]
+    span: int
+
 
 def fused_linear(module: nn.Module, fused: str, parts: dict[str, int]) -> None:
     """Keep one (sum(rows), C) weight `fused` but read and write it as separate Hugging Face
@@ -154,6 +182,9 @@ class Attention(nn.Module):
             assert self.cache is not None and input_pos is not None
             self.cache.write_decode(input_pos, k, v)
             k, v = self.cache.k, self.cache.v  # (B, K, S, D): attend over every slot, mask decides
+        elif mode == "rows":  # continuous batching: per-row slots; input_pos is a RowIndex
+            assert self.cache is not None and input_pos is not None
+            k, v = self.cache.write_rows(input_pos, k, v)
         y = attention(q, k, v, mask)  # (B, H, T, D)
         return self.o_proj(y.transpose(1, 2).reshape(b, t, -1))
 

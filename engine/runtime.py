@@ -10,6 +10,17 @@ Environment (all read here and nowhere else):
   ENGINE_REWARD_MODEL  optional: a scalar-head (LlamaForSequenceClassification) model directory
   ENGINE_DEVICE        auto (cuda if available, else cpu) | cpu | cuda | cuda:N
   ENGINE_DECODE        eager | graph (CUDA graphs) | compile; default graph on CUDA, eager on CPU
+                       (the serving path, engine/scheduler.py, captures a graph per batch bucket
+                       on CUDA unless this is eager)
+  ENGINE_MAX_BATCH     rows of the continuous batch (KV cache rows x context), default 128;
+                       on CUDA capped by free memory
+  ENGINE_MAX_QUEUE     requests waiting for rows before 503 + Retry-After, default 256
+  ENGINE_PREFILL_BUDGET  prompt tokens prefilled per step while rows decode, default 256 on CPU,
+                       2048 on CUDA
+  ENGINE_BATCHING      on (default) | off: off admits one request at a time (the serialised
+                       engine of before, kept for `python -m engine.bench serve` comparisons)
+  ENGINE_JOB_YIELD_S   most seconds a training job waits per micro-batch while generation is
+                       busy, default 2 (0 = jobs never wait)
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ import torch
 
 from . import checkpoint
 from .config import named_config
-from .generate import Generator
+from .scheduler import JobGate, Scheduler
 from .model import Llama, LlamaScalar, init_weights
 from .protocol import ApiError
 from .tokenizer import Tokenizer, train_tokenizer
@@ -52,6 +63,11 @@ class Settings:
     reward_model_path: Optional[str]
     device: str
     decode_mode: str
+    max_batch: int = 128
+    max_queue: int = 256
+    prefill_budget: int = 256
+    batching: bool = True
+    job_yield_s: float = 2.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -83,9 +99,26 @@ class Settings:
             if path is not None and not (os.path.isfile(os.path.join(path, "config.json"))
                                          or os.path.isfile(os.path.join(path, "params.json"))):
                 raise SettingsError(f"{name}={path!r} is not a model directory (no config.json or params.json)")
+        def positive_int(name: str, default: int) -> int:
+            text = env.get(name) or str(default)
+            if not text.isdigit() or int(text) < 1:
+                raise SettingsError(f"{name} must be a positive integer, got {text!r}")
+            return int(text)
+
+        batching = (env.get("ENGINE_BATCHING") or "on").strip()
+        if batching not in ("on", "off"):
+            raise SettingsError(f"ENGINE_BATCHING must be on or off, got {batching!r}")
+        try:
+            job_yield = float(env.get("ENGINE_JOB_YIELD_S") or "2")
+            assert job_yield >= 0
+        except (ValueError, AssertionError):
+            raise SettingsError(f"ENGINE_JOB_YIELD_S must be a number >= 0, got {env.get('ENGINE_JOB_YIELD_S')!r}") from None
         return cls(token=token, host=env.get("ENGINE_HOST") or "127.0.0.1", port=int(port_text),
                    data_dir=env.get("PAIRWISE_DATA_DIR") or "data", model_path=model,
-                   reward_model_path=reward, device=device, decode_mode=decode)
+                   reward_model_path=reward, device=device, decode_mode=decode,
+                   max_batch=positive_int("ENGINE_MAX_BATCH", 128), max_queue=positive_int("ENGINE_MAX_QUEUE", 256),
+                   prefill_budget=positive_int("ENGINE_PREFILL_BUDGET", 2048 if device.startswith("cuda") else 256),
+                   batching=batching == "on", job_yield_s=job_yield)
 
 
 def ensure_random_model(data_dir: str) -> str:
@@ -138,12 +171,13 @@ class Runtime:
         self.dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
         if self.device.type == "cpu":
             torch.set_num_threads(os.cpu_count() or 1)  # Debian's torch defaults to 1 thread
-        self.lock = threading.Lock()  # one generation at a time; other requests queue here
+        self.lock = threading.Lock()  # reward scoring; generation goes through the schedulers
+        self.gate = JobGate(settings.job_yield_s)  # jobs pause between micro-batches while generation is busy
         path = settings.model_path or ensure_random_model(settings.data_dir)
         self.policy = self._load(path, "policy")
         if not isinstance(self.policy.model, Llama):
             raise SettingsError(f"ENGINE_MODEL={path!r} has a scalar head; it must be a language model")
-        self.generator = Generator(self.policy.model, self.policy.tokenizer, settings.decode_mode)
+        self.scheduler = self.make_scheduler(self.policy)
         self.policies = PolicyModels(self)
         self.reward: Optional[LoadedModel] = None
         if settings.reward_model_path:
@@ -162,6 +196,22 @@ class Runtime:
         name = os.path.basename(os.path.normpath(path))
         return LoadedModel(name, kind, path, model, tokenizer, bool(ckpt.extra.get("random_init")))
 
+    def make_scheduler(self, policy: LoadedModel) -> Scheduler:
+        """The continuous-batching scheduler that owns `policy` (its thread starts on first use)."""
+        s = self.settings
+        rows = s.max_batch
+        if self.device.type == "cuda":  # the KV cache must fit beside the weights
+            a = policy.model.args
+            row_bytes = 2 * a.n_layers * a.kv_heads * a.head_dim * a.max_seq_len * torch.finfo(self.dtype).bits // 8
+            free, _ = torch.cuda.mem_get_info(self.device)
+            rows = max(1, min(rows, int(free * 0.8) // row_bytes))
+        sched = Scheduler(policy.model, policy.tokenizer, max_rows=rows, max_queue=s.max_queue,
+                          prefill_budget=s.prefill_budget, max_running=None if s.batching else 1,
+                          use_graphs=self.device.type == "cuda" and s.decode_mode != "eager",
+                          gate=self.gate, name=policy.id)
+        self.gate.add(sched)
+        return sched
+
     @property
     def models(self) -> list[LoadedModel]:
         return [m for m in (self.policy, self.reward) if m is not None]
@@ -177,7 +227,9 @@ class Runtime:
             "device": str(self.device),
             "device_name": torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else "cpu",
             "dtype": str(self.dtype).replace("torch.", ""),
-            "decode_mode": self.generator.decode_mode,
+            "decode_mode": "graph" if self.scheduler.use_graphs else "eager",
+            "batching": {**self.scheduler.load(), "max_queue": self.scheduler.max_queue,
+                         "prefill_budget": self.scheduler.prefill_budget, "serialised": not self.settings.batching},
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
             "random_init": self.policy.random_init,
@@ -234,7 +286,7 @@ class PolicyModels:
     """Policies for /v1/chat/completions and /v1/completions: the one loaded at start by its id, or
     a policy model directory under the data directory (what an RLHF job wrote, `<output_dir>/model`,
     which the platform stores as a model version's artifactPath). Directories are loaded on first
-    use and kept in an LRU of MAX_POLICIES, keyed by real path, each with its own Generator; the
+    use and kept in an LRU of MAX_POLICIES, keyed by real path, each with its own Scheduler; the
     start-up policy's own directory resolves to it wherever it lies."""
 
     def __init__(self, runtime: "Runtime", capacity: int = MAX_POLICIES):
@@ -245,25 +297,25 @@ class PolicyModels:
                 raise ApiError(400, f"{name!r} is a scalar-head reward model, not a policy (use /v1/rewards)", param)
 
         self.dirs = ModelDirectories(runtime, "policy", capacity, check,
-                                     lambda m: (m, Generator(m.model, m.tokenizer, runtime.settings.decode_mode)))
+                                     lambda m: (m, runtime.make_scheduler(m)))
 
     def loaded_models(self) -> list[LoadedModel]:
         return [m for m, _ in self.dirs.values()]
 
-    def resolve(self, name: str, param: str = "model") -> tuple[LoadedModel, Generator]:
-        """-> (the policy, its generator), or ApiError: 404 model_not_found (an unknown id, no model
+    def resolve(self, name: str, param: str = "model") -> tuple[LoadedModel, Scheduler]:
+        """-> (the policy, its scheduler), or ApiError: 404 model_not_found (an unknown id, no model
         directory at the path), 400 (a path outside the data directory, a reward model, an
         unreadable checkpoint)."""
         rt = self.runtime
         if "/" not in name and os.sep not in name:
             if name == rt.policy.id:
-                return rt.policy, rt.generator
+                return rt.policy, rt.scheduler
             hint = " (it is a reward model; use /v1/rewards)" if rt.reward and name == rt.reward.id else ""
             raise ApiError(404, f"model {name!r} is not loaded{hint}; loaded: {rt.policy.id!r} (or pass a policy "
                            "model directory under the data directory)", param, code="model_not_found")
         path, inside = self.dirs.real_path(name)
         if path == os.path.realpath(rt.policy.path):
-            return rt.policy, rt.generator
+            return rt.policy, rt.scheduler
         if not inside:
             raise ApiError(400, f"'{param}' must be the loaded model's id or a directory under the data directory "
                            f"{os.path.realpath(rt.settings.data_dir)}", param)

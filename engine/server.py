@@ -1,14 +1,18 @@
 """The engine's HTTP service on the standard library's ThreadingHTTPServer.
 
-Each connection gets a thread; all model work goes through Runtime.lock, so concurrent requests
-queue instead of racing on the shared KV cache. Every handler turns ApiError into a 4xx/501 JSON
-body and any other exception into a 500 JSON body: no request can take the server down.
+Each connection gets a thread. Generation goes to the policy's Scheduler (engine/scheduler.py:
+continuous batching, one thread owns the model), which the handler thread then follows, writing
+its request's deltas; reward scoring goes through Runtime.lock. Every handler turns ApiError into
+a 4xx/501 JSON body, a full admission queue into 503 + Retry-After, and any other exception into a
+500 JSON body: no request can take the server down.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import queue
+import select
 import socket
 import sys
 import time
@@ -20,10 +24,11 @@ from typing import Any, Callable, Optional
 import torch
 
 from . import jobs_http
-from .generate import Generator, RowState
+from .generate import RowState
 from .protocol import DEFAULT_MAX_TOKENS, ApiError, GenerationRequest, parse_generation, parse_rewards
 from .reward import score as reward_score
 from .runtime import Runtime
+from .scheduler import Busy, Handle, Scheduler, Update
 from .tokenizer import Message, Tokenizer
 
 MAX_BODY = 4 * 1024 * 1024
@@ -32,6 +37,9 @@ MAX_BODY = 4 * 1024 * 1024
 class EngineServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Listen backlog: a burst of connections (a team opening pairs at once) waits in the kernel's
+    # queue instead of being reset; the kernel caps it at net.core.somaxconn.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], runtime: Runtime):
         self.runtime = runtime
@@ -52,11 +60,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"engine: {self.address_string()} {format % args}\n")
 
-    def _send_json(self, status: int, payload: Any) -> None:
+    def _send_json(self, status: int, payload: Any, headers: Optional[dict] = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
 
@@ -102,6 +112,9 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST" and not self.close_connection and e.status in (401, 404, 405):
                 self.close_connection = True  # body left unread
             self._send_json(e.status, e.body())
+        except Busy as e:
+            self._send_json(503, {"error": {"message": str(e), "type": "server_error", "param": None,
+                                            "code": "engine_busy"}}, {"Retry-After": str(e.retry_after)})
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True
         except Exception as e:  # a bug must cost one request, never the server
@@ -146,7 +159,7 @@ class Handler(BaseHTTPRequestHandler):
         req = parse_generation(self._read_json(), chat)
         rt = self.server.runtime
         # The policy loaded at start by id, or a policy directory under the data dir (an LRU).
-        policy, generator = rt.policies.resolve(req.model)
+        policy, scheduler = rt.policies.resolve(req.model)
         tok = policy.tokenizer
         prompt = tok.encode_dialog(req.messages) if chat else tok.encode(req.prompt or "", bos=True)
         ctx, param = policy.context_length, "messages" if chat else "prompt"
@@ -162,14 +175,54 @@ class Handler(BaseHTTPRequestHandler):
             req.params.max_tokens = min(DEFAULT_MAX_TOKENS, ctx - len(prompt))
         meta = {"id": f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex}", "created": int(time.time()),
                 "model": policy.id if policy is rt.policy else req.model}  # a directory: as the request named it
-        if req.stream:
-            self._stream(req, prompt, chat, meta, generator)
-            return
-        with rt.lock:
-            rows = generator.generate([prompt], req.params, req.n)
+        try:
+            handle = scheduler.submit(prompt, req.params, req.n)
+        except ValueError as e:  # n past the batch rows (a tiny ENGINE_MAX_BATCH)
+            raise ApiError(400, str(e), "n") from None
+        try:
+            if req.stream:
+                self._stream(req, prompt, chat, meta, handle, policy.tokenizer)
+                return
+            rows: list[RowState] = []
+            for update in self._follow(handle):
+                rows = update.rows
+                if update.error:
+                    raise RuntimeError(update.error)
+            if handle.cancelled:
+                return
+        finally:
+            handle.cancel()  # no-op once finished; frees the rows if this thread leaves early
         choices = [self._choice(r, i, chat, req.params.logprobs, tok) for i, r in enumerate(rows)]
         obj = "chat.completion" if chat else "text_completion"
         self._send_json(200, {**meta, "object": obj, "choices": choices, "usage": _usage(len(prompt), rows)})
+
+    def _client_gone(self) -> bool:
+        """True when the peer has closed its end (readable with nothing to read)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    def _follow(self, handle: Handle):
+        """The scheduler's updates for `handle` until it is done; cancels it when the client goes."""
+        while True:
+            try:
+                update: Update = handle.get(timeout=0.25)
+            except queue.Empty:
+                if self._client_gone():
+                    handle.cancel()
+                    self.close_connection = True
+                    return
+                continue
+            while not update.done:  # coalesce: each update holds the whole state, the latest suffices
+                try:
+                    update = handle.updates.get_nowait()
+                except queue.Empty:
+                    break
+            yield update
+            if update.done:
+                return
 
     def _choice(self, row: RowState, index: int, chat: bool, logprobs: bool, tok: Tokenizer) -> dict:
         lp: Optional[dict] = None
@@ -184,59 +237,65 @@ class Handler(BaseHTTPRequestHandler):
                     "finish_reason": row.finish_reason, "logprobs": lp}
         return {"index": index, "text": row.text, "finish_reason": row.finish_reason, "logprobs": lp}
 
-    def _stream(self, req: GenerationRequest, prompt: list[int], chat: bool, meta: dict, generator: Generator) -> None:
-        rt = self.server.runtime
+    def _stream(self, req: GenerationRequest, prompt: list[int], chat: bool, meta: dict, handle: Handle,
+                tokenizer: Tokenizer) -> None:
         obj = "chat.completion.chunk" if chat else "text_completion"
         self.close_connection = True  # the stream ends when the connection does
-        with rt.lock:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("Connection", "close")
-            self.end_headers()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
 
-            def event(choices: list[dict], **extra: Any) -> None:
-                payload = {**meta, "object": obj, "choices": choices, **extra}
-                self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
-                self.wfile.flush()
-
-            if chat:
-                event([{"index": i, "delta": {"role": "assistant", "content": ""}, "finish_reason": None,
-                        "logprobs": None} for i in range(req.n)])
-            rows: list[RowState] = []
-            tokens_sent = [0] * req.n  # per choice: tokens whose logprobs went out already
-            finish_sent = [False] * req.n
-            stream = generator.stream([prompt], req.params, req.n, check_every=1)
-            try:
-                for rows in stream:
-                    choices = []
-                    for i, row in enumerate(rows):
-                        delta = row.take_delta(req.params.stop)
-                        finishing = row.finished and not finish_sent[i]
-                        if not delta and not finishing:
-                            continue
-                        choice: dict[str, Any] = {"index": i, "finish_reason": row.finish_reason if finishing else None,
-                                                  "logprobs": None}
-                        if chat:
-                            choice["delta"] = {"content": delta} if delta else {}
-                        else:
-                            choice["text"] = delta
-                        if req.params.logprobs:
-                            choice["logprobs"] = self._logprobs_delta(row, tokens_sent[i], chat, generator.tokenizer)
-                        tokens_sent[i], finish_sent[i] = len(row.token_ids), row.finished
-                        choices.append(choice)
-                    if choices:
-                        event(choices)
-            except (BrokenPipeError, ConnectionResetError, TimeoutError):
-                stream.close()  # client went away or stalled: stop generating, release the lock
-                return
-            except Exception as e:  # the 200 is already sent: report the failure in-band
-                traceback.print_exc()
-                event([], error={"message": f"internal error: {type(e).__name__}: {e}", "type": "server_error"})
-            else:
-                event([], usage=_usage(len(prompt), rows))
-            self.wfile.write(b"data: [DONE]\n\n")
+        def event(choices: list[dict], **extra: Any) -> None:
+            payload = {**meta, "object": obj, "choices": choices, **extra}
+            self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
             self.wfile.flush()
+
+        if chat:
+            event([{"index": i, "delta": {"role": "assistant", "content": ""}, "finish_reason": None,
+                    "logprobs": None} for i in range(req.n)])
+        rows: list[RowState] = []
+        tokens_sent = [0] * req.n  # per choice: tokens whose logprobs went out already
+        finish_sent = [False] * req.n
+        emitted = [0] * req.n  # characters of each choice's text already sent
+        try:
+            for update in self._follow(handle):
+                if update.error:
+                    raise RuntimeError(update.error)
+                rows = update.rows
+                choices = []
+                for i, row in enumerate(rows):
+                    row.emitted = emitted[i]
+                    delta = row.take_delta(req.params.stop)
+                    emitted[i] = row.emitted
+                    finishing = row.finished and not finish_sent[i]
+                    if not delta and not finishing:
+                        continue
+                    choice: dict[str, Any] = {"index": i, "finish_reason": row.finish_reason if finishing else None,
+                                              "logprobs": None}
+                    if chat:
+                        choice["delta"] = {"content": delta} if delta else {}
+                    else:
+                        choice["text"] = delta
+                    if req.params.logprobs:
+                        choice["logprobs"] = self._logprobs_delta(row, tokens_sent[i], chat, tokenizer)
+                    tokens_sent[i], finish_sent[i] = len(row.token_ids), row.finished
+                    choices.append(choice)
+                if choices:
+                    event(choices)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            handle.cancel()  # client went away or stalled: its rows are freed at the next step
+            return
+        except Exception as e:  # the 200 is already sent: report the failure in-band
+            traceback.print_exc()
+            event([], error={"message": f"internal error: {type(e).__name__}: {e}", "type": "server_error"})
+        else:
+            if handle.cancelled:  # the client went away (seen while waiting)
+                return
+            event([], usage=_usage(len(prompt), rows))
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
 
     def _logprobs_delta(self, row: RowState, start: int, chat: bool, tok: Tokenizer) -> dict:
         """Log-probabilities of the row's tokens from `start` on, in the chunk format."""

@@ -14,8 +14,9 @@ TOKEN = "test-token"
 
 
 class LiveServer:
-    def __init__(self, model_dir: str, reward_dir: Optional[str] = None):
-        env = {"ENGINE_TOKEN": TOKEN, "ENGINE_PORT": "0", "ENGINE_MODEL": model_dir, "ENGINE_DEVICE": "cpu"}
+    def __init__(self, model_dir: str, reward_dir: Optional[str] = None, env: Optional[dict] = None):
+        env = {"ENGINE_TOKEN": TOKEN, "ENGINE_PORT": "0", "ENGINE_MODEL": model_dir, "ENGINE_DEVICE": "cpu",
+               **(env or {})}
         if reward_dir:
             env["ENGINE_REWARD_MODEL"] = reward_dir
         self.runtime = Runtime(Settings.from_env(env))
@@ -30,6 +31,11 @@ class LiveServer:
 
     def request(self, method: str, path: str, body: Any = None, token: Optional[str] = TOKEN,
                 raw: Optional[bytes] = None, headers: Optional[dict] = None) -> tuple[int, Any]:
+        status, payload, _ = self.request_with_headers(method, path, body, token, raw, headers)
+        return status, payload
+
+    def request_with_headers(self, method: str, path: str, body: Any = None, token: Optional[str] = TOKEN,
+                             raw: Optional[bytes] = None, headers: Optional[dict] = None) -> tuple[int, Any, dict]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         hdrs = dict(headers or {})
         if token is not None:
@@ -42,9 +48,10 @@ class LiveServer:
         text = resp.read().decode()
         conn.close()
         ctype = resp.getheader("Content-Type", "")
+        got = dict(resp.getheaders())
         if ctype.startswith("text/event-stream"):
-            return resp.status, parse_sse(text)
-        return resp.status, json.loads(text) if text else None
+            return resp.status, parse_sse(text), got
+        return resp.status, json.loads(text) if text else None, got
 
     def post(self, path: str, body: Any, **kw) -> tuple[int, Any]:
         return self.request("POST", path, body, **kw)

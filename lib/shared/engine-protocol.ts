@@ -441,6 +441,17 @@ export const ZHealth = z.object({
     }),
   ),
   memory: z.record(z.string(), z.number()),
+  /** The continuous-batching scheduler of the start-up policy: its load and limits. */
+  batching: z.object({
+    waiting: z.number().int().nonnegative(),
+    running: z.number().int().nonnegative(),
+    rows_busy: z.number().int().nonnegative(),
+    rows: z.number().int().positive(),
+    max_queue: z.number().int().positive(),
+    prefill_budget: z.number().int().positive(),
+    /** ENGINE_BATCHING=off: one request at a time (benchmarks only). */
+    serialised: z.boolean(),
+  }),
 });
 export type THealth = z.infer<typeof ZHealth>;
 
