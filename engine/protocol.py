@@ -151,6 +151,7 @@ def parse_generation(body: Any, chat: bool) -> GenerationRequest:
         seed=_int(body, "seed", None, -(1 << 63), (1 << 63) - 1),
         stop=_stop(body),
         logprobs=bool(logprobs),
+        ignore_eos=_bool(body, "ignore_eos"),  # extension (as vLLM's): benchmarks generate max_tokens
     )
     return GenerationRequest(model=model, params=params, n=_int(body, "n", 1, 1, MAX_N) or 1,
                              stream=_bool(body, "stream"), max_tokens_given=max_tokens is not None,

@@ -165,7 +165,8 @@ class LoadedModel:
 class Runtime:
     """The loaded models, the device, and the lock that serialises use of them."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, policy: Optional["LoadedModel"] = None):
+        """`policy`: an already loaded model to serve instead of ENGINE_MODEL (benchmarks)."""
         self.settings = settings
         self.device = torch.device(settings.device)
         self.dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
@@ -173,8 +174,8 @@ class Runtime:
             torch.set_num_threads(os.cpu_count() or 1)  # Debian's torch defaults to 1 thread
         self.lock = threading.Lock()  # reward scoring; generation goes through the schedulers
         self.gate = JobGate(settings.job_yield_s)  # jobs pause between micro-batches while generation is busy
-        path = settings.model_path or ensure_random_model(settings.data_dir)
-        self.policy = self._load(path, "policy")
+        path = policy.path if policy else settings.model_path or ensure_random_model(settings.data_dir)
+        self.policy = policy or self._load(path, "policy")
         if not isinstance(self.policy.model, Llama):
             raise SettingsError(f"ENGINE_MODEL={path!r} has a scalar head; it must be a language model")
         self.scheduler = self.make_scheduler(self.policy)

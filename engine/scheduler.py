@@ -233,6 +233,7 @@ class Scheduler:
                 break
         # One decode step for the rows that were already decoding.
         active = [(h, i) for h in decoding for i in range(h.n) if not h.states[i].finished]
+        parts = []
         if active:
             rows = [h.rows[i] for h, i in active]
             bucket = next(b for b in self.buckets if b >= max(rows) + 1)
@@ -240,9 +241,12 @@ class Scheduler:
             span = min(self.ctx, -(-longest // self.span_step) * self.span_step)
             logits = self._decode(bucket, span)  # (bucket, V) float32
             self.stats["decode_rows"] += len(rows)
-            self._sample_and_absorb(active, logits[torch.tensor(rows, device=self.device)])
-        for h, logits in newly:  # first token of each newcomer
-            self._sample_and_absorb([(h, i) for i in range(h.n)], logits.expand(h.n, -1))
+            parts.append(logits[torch.tensor(rows, device=self.device)])
+        for h, logits in newly:  # first token of each newcomer: its n samples share the prefill's logits
+            active += [(h, i) for i in range(h.n)]
+            parts.append(logits.expand(h.n, -1))
+        if active:  # every row of the step sampled at once, each with its own parameters
+            self._sample_and_absorb(active, parts[0] if len(parts) == 1 else torch.cat(parts))
 
     def _prefill_chunk(self, h: Handle, start: int, end: int) -> torch.Tensor:
         dev = self.device

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 from typing import Callable, Optional
 
@@ -145,6 +146,11 @@ def bench_hf(model: Llama, batch: int, prompt_len: int, new: int):
 
 
 def main(argv: Optional[list[str]] = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:  # the HTTP service under concurrent clients: engine/bench/serve.py
+        from engine.bench import serve
+
+        return serve.main(argv[1:])
     p = argparse.ArgumentParser(prog="python -m engine.bench")
     p.add_argument("--device", default="cpu")
     p.add_argument("--config", action="append", help="named config(s); default tiny+small on CPU, 7B on CUDA")
