@@ -409,8 +409,67 @@ class Method:
 
     name: str = "full"
     lora: LoraConfig = field(default_factory=LoraConfig)
-    gradient_checkpointing: bool = False
+    gradient_checkpointing: Optional[bool] = None  # None = on for LoRA on CUDA, else off
+
+    @property
+    def is_lora(self) -> bool:
+        return self.name == "lora"
+
+    def checkpointing(self, device) -> bool:
+        if self.gradient_checkpointing is not None:
+            return self.gradient_checkpointing
+        return self.is_lora and torch.device(device).type == "cuda"
 
     def to_json(self) -> dict:
-        return {"method": self.name, "lora": self.lora.to_json() if self.name == "lora" else None,
-                "gradient_checkpointing": self.gradient_checkpointing}
+        """The spec fields that parse back to this method (engine/reward/spec.py parse_method)."""
+        out: dict = {"method": self.name}
+        if self.is_lora:
+            out["lora"] = self.lora.to_json()
+        if self.gradient_checkpointing is not None:
+            out["gradient_checkpointing"] = self.gradient_checkpointing
+        return out
+
+
+def base_dtype(method: Method, device) -> torch.dtype:
+    """The frozen base of a LoRA job is bf16 on CUDA; everything else trains float32 weights."""
+    return torch.bfloat16 if method.is_lora and torch.device(device).type == "cuda" else torch.float32
+
+
+class View:
+    """One role on a shared base: the base trunk run with `adapter` active (None = the base
+    alone, e.g. PPO's reference). Has the attributes PPO's helpers use: `.model(tokens)` (the
+    trunk's hidden states), `.lm_head`, `.score` (the adapter's head, input cast to its dtype),
+    `.args`, `__call__` (logits or, with a head, per-token scalars), train/eval, parameters()."""
+
+    def __init__(self, base: nn.Module, adapter: Optional[Adapter]):
+        self.base, self.adapter, self.args = base, adapter, base.args
+        self.lm_head = getattr(base, "lm_head", None)
+
+    def model(self, tokens, positions=None, mask=None):
+        with use(self.base, self.adapter):
+            return _trunk(self.base)(tokens, positions, mask)
+
+    def score(self, hidden: torch.Tensor) -> torch.Tensor:
+        assert self.adapter is not None and self.adapter.score is not None
+        return self.adapter.score(hidden.to(self.adapter.score.weight.dtype))
+
+    def __call__(self, tokens, positions=None, mask=None):
+        if self.adapter is not None and self.adapter.score is not None:
+            return self.score(self.model(tokens, positions, mask)).squeeze(-1)
+        with use(self.base, self.adapter):
+            return self.base(tokens, positions, mask)
+
+    def parameters(self):
+        return iter(self.adapter.parameters()) if self.adapter is not None else iter(())
+
+    def train(self, mode: bool = True):
+        if self.adapter is not None:
+            self.adapter.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    @property
+    def training(self) -> bool:
+        return self.adapter.training if self.adapter is not None else False

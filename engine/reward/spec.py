@@ -7,6 +7,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
+from engine.lora import LORA_THRESHOLD, PARTS, LoraConfig, Method
 from engine.protocol import ApiError
 
 from .data import AXES
@@ -29,10 +30,13 @@ class TrainRewardSpec:
     min_warmup_steps: int = 5
     final_lr_ratio: float = 0.1
     max_seq_len: Optional[int] = None  # None = the model's context
+    method: Method = field(default_factory=Method)  # full | lora (engine/lora.py)
+    save_merged: bool = False  # LoRA: also write a merged Hugging Face checkpoint to <output_dir>/merged
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["margins"] = list(self.margins)
+        out.update(self.method.to_json())
         return out
 
 
@@ -70,6 +74,52 @@ def _path(spec: dict, name: str, kind: str, param: Optional[str] = None) -> str:
     return v
 
 
+def _base_parameters(model_dir: str) -> Optional[int]:
+    import json
+
+    from engine.config import ModelArgs
+
+    try:
+        with open(os.path.join(model_dir, "config.json")) as f:
+            return ModelArgs.from_hf_config(json.load(f)).num_parameters()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def parse_method(spec: dict, base_model: Optional[str]) -> Method:
+    """`spec.method` (full | lora; default lora when the base has more than LORA_THRESHOLD
+    parameters, else full), `spec.lora` {rank, alpha, dropout, targets} and
+    `spec.gradient_checkpointing` (default: on for LoRA on CUDA, decided at run time)."""
+    method = spec.get("method")
+    if method is None:
+        n = _base_parameters(base_model) if base_model else None
+        method = "lora" if n is not None and n > LORA_THRESHOLD else "full"
+    if method not in ("full", "lora"):
+        raise _bad("spec.method", f"'spec.method' must be full or lora, got {method!r}")
+    opts = spec.get("lora") or {}
+    if not isinstance(opts, dict) or set(opts) - {"rank", "alpha", "dropout", "targets"}:
+        raise _bad("spec.lora", "'spec.lora' must be an object with optional rank, alpha, dropout, targets")
+    targets = opts.get("targets", list(PARTS))
+    if (not isinstance(targets, list) or not targets or not all(t in PARTS for t in targets)
+            or len(set(targets)) != len(targets)):
+        raise _bad("spec.lora.targets", f"'spec.lora.targets' must be a non-empty list of distinct {', '.join(PARTS)}")
+    rank = _num(opts, "rank", 8, 1, 1024, True)
+    alpha = float(_num(opts, "alpha", 2 * rank, 0.0, 1e6, False, lo_open=True))
+    dropout = float(_num(opts, "dropout", 0.0, 0.0, 0.9, False))
+    ckpt = spec.get("gradient_checkpointing")
+    if ckpt is not None and not isinstance(ckpt, bool):
+        raise _bad("spec.gradient_checkpointing", "'spec.gradient_checkpointing' must be true, false or absent")
+    cfg = LoraConfig(rank=rank, alpha=alpha, dropout=dropout, targets=tuple(p for p in PARTS if p in targets))
+    return Method(method, cfg, ckpt)
+
+
+def _bool(spec: dict, name: str, default: bool) -> bool:
+    v = spec.get(name, default)
+    if not isinstance(v, bool):
+        raise _bad(f"spec.{name}", f"'spec.{name}' must be true or false")
+    return v
+
+
 def parse_train_reward(spec: Any) -> TrainRewardSpec:
     if not isinstance(spec, dict):
         raise _bad("spec", "'spec' must be an object")
@@ -89,8 +139,11 @@ def parse_train_reward(spec: Any) -> TrainRewardSpec:
     max_seq_len = spec.get("max_seq_len")
     if max_seq_len is not None:
         max_seq_len = _num(spec, "max_seq_len", None, 8, 1 << 20, True)
+    base_model = _path(spec, "base_model", "model")
     return TrainRewardSpec(
-        base_model=_path(spec, "base_model", "model"),
+        method=parse_method(spec, base_model),
+        save_merged=_bool(spec, "save_merged", False),
+        base_model=base_model,
         output_dir=_path(spec, "output_dir", "dir"),
         train_file=_path(spec, "train_file", "file"),
         axis=axis,

@@ -23,8 +23,8 @@ from typing import Callable, Optional, Sequence
 import torch
 import torch.nn.functional as F
 
-from engine import checkpoint
-from engine.model import LlamaScalar
+from engine import checkpoint, distributed, lora
+from engine.model import Llama, LlamaScalar
 from engine.tokenizer import Tokenizer
 
 from .data import DEGREES, EncodedPair, encode_pairs, read_pairs
@@ -87,6 +87,27 @@ def init_reward_model(base_dir: str, device: torch.device, seed: int) -> LlamaSc
                          f"unexpected {unexpected[:5]}")
     torch.manual_seed(seed)
     return model.to(device=device, dtype=torch.float32)
+
+
+def init_lora_reward_model(base_dir: str, device: torch.device, method: lora.Method, seed: int) -> lora.View:
+    """The base (frozen; bf16 on CUDA) and a new LoRA adapter with a scalar head: a View that
+    trains only the adapter and the head. A scalar-head base's head seeds the new head."""
+    ckpt = checkpoint.load_checkpoint(base_dir)
+    state = dict(ckpt.state_dict)
+    head = state.pop("score.weight", None)
+    if "lm_head.weight" not in state:
+        state["lm_head.weight"] = torch.zeros(ckpt.args.vocab_size, ckpt.args.dim)
+    base = Llama(ckpt.args)
+    base.load_state_dict(state)
+    del state, ckpt
+    base = base.to(device=device, dtype=lora.base_dtype(method, device)).eval()
+    lora.freeze_base(base)
+    base.model.gradient_checkpointing = method.checkpointing(device)
+    adapter = lora.Adapter(base.args, method.lora, scalar_head=True, seed=seed, device=device)
+    if head is not None:
+        with torch.no_grad():
+            adapter.score.weight.copy_(head.float())
+    return lora.View(base, adapter)
 
 
 def batch_rewards(model: LlamaScalar, seqs: Sequence[list[int]], device: torch.device) -> torch.Tensor:
@@ -154,7 +175,13 @@ def train_reward(spec: TrainRewardSpec, device: torch.device, report: Report,
     torch.manual_seed(spec.seed)
     report(phase="tokenizing", progress=0.0)
     tokenizer = Tokenizer(os.path.join(spec.base_model, "tokenizer.model"))
-    model = init_reward_model(spec.base_model, device, spec.seed)
+    use_lora = spec.method.is_lora
+    if use_lora:
+        model = init_lora_reward_model(spec.base_model, device, spec.method, spec.seed)
+    else:
+        model = init_reward_model(spec.base_model, device, spec.seed)
+        model.model.gradient_checkpointing = spec.method.checkpointing(device)
+    dist = distributed.current()
     max_len = min(spec.max_seq_len or model.args.max_seq_len, model.args.max_seq_len)
     train_pairs, truncated = encode_pairs(tokenizer, read_pairs(spec.train_file, "train_file"), max_len)
     if not train_pairs:
@@ -166,10 +193,9 @@ def train_reward(spec: TrainRewardSpec, device: torch.device, report: Report,
     per_epoch = math.ceil(len(train_pairs) / (spec.batch_size * spec.grad_accum))
     total = per_epoch * spec.epochs
     warmup = warmup_steps(total, spec.warmup_ratio, spec.min_warmup_steps)
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=spec.learning_rate, betas=(0.9, 0.95), eps=1e-5)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = lora.adamw(params, spec.learning_rate, 0.1, device)
+    dist.broadcast_parameters(params)
     model.train()
     curve: list[list[float]] = []
     step, tokens_seen, correct, seen = 0, 0, 0, 0
@@ -190,6 +216,11 @@ def train_reward(spec: TrainRewardSpec, device: torch.device, report: Report,
             for idx in group:
                 if should_stop():
                     raise Cancelled()
+                # Data parallel: each rank takes every world-th pair of the micro-batch; gradients
+                # are summed over ranks below, so the step equals one process with the same batch.
+                idx = dist.shard(idx)
+                if not idx:
+                    continue
                 pairs = [train_pairs[i] for i in idx]
                 seqs = [s for p in pairs for s in (p.chosen, p.rejected)]
                 r = batch_rewards(model, seqs, device).view(-1, 2)  # (P, 2): chosen, rejected
@@ -201,7 +232,9 @@ def train_reward(spec: TrainRewardSpec, device: torch.device, report: Report,
                 correct += int((r[:, 0] > r[:, 1]).sum().item())
                 seen += len(idx)
                 tokens_seen += sum(len(s) for s in seqs)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            dist.sum_gradients(params)
+            step_loss = dist.sum_float(step_loss)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             step += 1
             curve.append([step, round(step_loss, 6)])
@@ -222,8 +255,18 @@ def train_reward(spec: TrainRewardSpec, device: torch.device, report: Report,
     report(phase="saving", progress=0.97)
     os.makedirs(spec.output_dir, exist_ok=True)
     final_loss = sum(c[1] for c in curve[-10:]) / len(curve[-10:])
-    checkpoint.save_hf(model, spec.output_dir, tokenizer_path=os.path.join(spec.base_model, "tokenizer.model"),
-                       extra={"reward_axis": spec.axis, "base_model": spec.base_model})
+    tok_path = os.path.join(spec.base_model, "tokenizer.model")
+    extra = {"reward_axis": spec.axis, "base_model": spec.base_model}
+    merged_dir = None
+    if not dist.is_main:
+        pass
+    elif use_lora:  # PEFT files in output_dir (it loads as a model directory), merged on request
+        lora.save_peft(model.adapter, spec.output_dir, spec.base_model, tokenizer_path=tok_path, extra=extra)
+        if spec.save_merged:
+            merged_dir = lora.save_merged(model.base, model.adapter, os.path.join(spec.output_dir, "merged"),
+                                          tokenizer_path=tok_path, extra=extra)
+    else:
+        checkpoint.save_hf(model, spec.output_dir, tokenizer_path=tok_path, extra=extra)
     seconds = time.time() - start
     result = {
         "model_dir": spec.output_dir,
@@ -232,12 +275,18 @@ def train_reward(spec: TrainRewardSpec, device: torch.device, report: Report,
         "steps": total,
         "seconds": round(seconds, 3),
         "pairs_per_second": round(len(train_pairs) * spec.epochs / train_seconds, 3),
-        "tokens_per_second": round(tokens_seen / train_seconds, 1),
+        "tokens_per_second": round(dist.sum_float(tokens_seen) / train_seconds, 1),
+        "method": spec.method.name,
     }
+    if use_lora:
+        result["adapter_dir"] = spec.output_dir
+        if merged_dir:
+            result["merged_dir"] = merged_dir
     training = {"spec": spec.to_json(), "steps": total, "warmup_steps": warmup, "seconds": round(seconds, 3),
                 "train_seconds": round(train_seconds, 3), "final_loss": final_loss, "device": str(device),
                 "torch": torch.__version__, "truncated_sequences": truncated,
                 "loss_curve": downsample(curve), "table8": table}
-    with open(os.path.join(spec.output_dir, "training.json"), "w") as f:
-        json.dump(training, f, indent=2)
+    if dist.is_main:
+        with open(os.path.join(spec.output_dir, "training.json"), "w") as f:
+            json.dump(training, f, indent=2)
     return result

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 import torch
@@ -120,6 +120,49 @@ def load_policy(path: str, device: torch.device | str) -> tuple[Llama, Tokenizer
     return model, Tokenizer(os.path.join(path, "tokenizer.model"))
 
 
+def load_trainable_policy(path: str, device: torch.device, method, seed: int = 0):
+    """-> (model, tokenizer, adapter, params). Full: the float32 policy, every parameter trains.
+    LoRA: the frozen base (bf16 on CUDA) with a new adapter active; only the adapter trains.
+    Gradient checkpointing as the method says (on for LoRA on CUDA by default)."""
+    from engine import lora
+
+    dtype = lora.base_dtype(method, device)
+    model, _ = checkpoint.load_model(path, device, dtype)
+    if not isinstance(model, Llama):
+        raise ValueError(f"{path} is a scalar-head model, not a language model (policy)")
+    tokenizer = Tokenizer(os.path.join(path, "tokenizer.model"))
+    model.model.gradient_checkpointing = method.checkpointing(device)
+    if not method.is_lora:
+        return model, tokenizer, None, list(model.parameters())
+    lora.freeze_base(model)
+    adapter = lora.Adapter(model.args, method.lora, seed=seed, device=device)
+    lora.activate(model, adapter)
+    return model, tokenizer, adapter, list(adapter.parameters())
+
+
+def save_trained_policy(model: Llama, adapter, src_dir: str, out_dir: str, extra: Optional[dict] = None,
+                        dtype: Optional[torch.dtype] = None, save_merged: bool = False) -> dict:
+    """Full: the Hugging Face checkpoint at out_dir. LoRA: PEFT files at out_dir (the folder
+    loads as a model directory: base + adapter merged) and, on request, a merged checkpoint at
+    out_dir + "-merged". -> {"model_dir", "adapter_dir"?, "merged_dir"?}."""
+    from engine import lora
+
+    if adapter is None:
+        return {"model_dir": save_policy(model, src_dir, out_dir, extra=extra, dtype=dtype)}
+    out = {"model_dir": os.path.abspath(out_dir), "adapter_dir": os.path.abspath(out_dir)}
+    tmp = os.path.join(os.path.dirname(os.path.abspath(out_dir)), f".{os.path.basename(out_dir)}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    lora.save_peft(adapter, tmp, src_dir, tokenizer_path=os.path.join(src_dir, "tokenizer.model"), extra=extra)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.rename(tmp, out_dir)
+    if save_merged:
+        merged = os.path.abspath(out_dir) + "-merged"
+        lora.save_merged(model, adapter, merged, tokenizer_path=os.path.join(src_dir, "tokenizer.model"),
+                         dtype=dtype or stored_dtype(src_dir), extra=extra)
+        out["merged_dir"] = merged
+    return out
+
+
 def stored_dtype(model_dir: str) -> torch.dtype:
     """The dtype a model directory's weights are stored in (its config.json's torch_dtype)."""
     try:
@@ -220,6 +263,7 @@ class RewardSet:
 
     models: dict[str, RewardModel]
     device: torch.device
+    shared: list = field(default_factory=list)  # axes scored as adapters on a shared base
 
     def needs(self, reward: str) -> tuple[str, ...]:
         return ("helpfulness", "safety") if reward == "combined" else (reward,)
@@ -232,8 +276,26 @@ def load_reward_model(path: str, device: torch.device | str) -> RewardModel:
     return RewardModel(path, model, Tokenizer(os.path.join(path, "tokenizer.model")))
 
 
-def load_reward_models(dirs: dict[str, str], device: torch.device | str, reward: str = "combined") -> RewardSet:
-    """Load the reward models `reward` needs (both for combined) from {"helpfulness": dir, "safety": dir}."""
+def shares_base(reward_dir: str, base_dir: str) -> bool:
+    """Whether `reward_dir` is a LoRA adapter (PEFT folder) on exactly `base_dir`."""
+    from engine import lora
+
+    if not lora.is_peft_dir(reward_dir):
+        return False
+    try:
+        return os.path.realpath(lora.base_of(reward_dir)) == os.path.realpath(base_dir)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def load_reward_models(dirs: dict[str, str], device: torch.device | str, reward: str = "combined",
+                       shared: Optional[tuple[str, Llama]] = None) -> RewardSet:
+    """Load the reward models `reward` needs (both for combined) from {"helpfulness": dir, "safety": dir}.
+    `shared` = (base_dir, loaded base model): a reward model that is a LoRA adapter on that base
+    becomes a View on it (adapter + scalar head, no second copy of the base). The base's own
+    weights must still be those of base_dir (a frozen LoRA base, or before full fine-tuning)."""
+    from engine import lora
+
     if reward not in REWARDS:
         raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
     device = torch.device(device)
@@ -241,7 +303,14 @@ def load_reward_models(dirs: dict[str, str], device: torch.device | str, reward:
     for axis in rs.needs(reward):
         if not dirs.get(axis):
             raise ValueError(f"reward {reward!r} needs a {axis} reward model")
-        rs.models[axis] = load_reward_model(dirs[axis], device)
+        if shared is not None and shares_base(dirs[axis], shared[0]):
+            base = shared[1]
+            adapter = lora.load_peft(dirs[axis], base.args, device=device)
+            rs.models[axis] = RewardModel(dirs[axis], lora.View(base, adapter),  # type: ignore[arg-type]
+                                          Tokenizer(os.path.join(dirs[axis], "tokenizer.model")))
+            rs.shared.append(axis)
+        else:
+            rs.models[axis] = load_reward_model(dirs[axis], device)
     return rs
 
 

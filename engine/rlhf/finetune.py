@@ -24,6 +24,7 @@ from typing import Callable, Optional, Sequence
 import torch
 
 from engine.demo.train import encode_sft, masked_lm_loss
+from engine.lora import adamw
 from engine.model import Llama
 from engine.reward.train import Cancelled, lr_at, warmup_steps
 from engine.tokenizer import Message, Tokenizer
@@ -104,7 +105,7 @@ def steps_per_epoch(n_examples: int, batch_size: int) -> int:
 def finetune(model: Llama, examples: Sequence[Example], cfg: FinetuneConfig, device: torch.device,
              report: Optional[Report] = None, should_stop: Callable[[], bool] = lambda: False,
              progress: tuple[float, float] = (0.0, 1.0), phase: str = "fine-tuning",
-             metrics: Optional[dict] = None) -> dict:
+             metrics: Optional[dict] = None, params: Optional[Sequence[torch.nn.Parameter]] = None) -> dict:
     """Train `model` in place. report(phase, progress (mapped into `progress`), eta_seconds,
     metrics={step, total_steps, epoch, loss, lr, loss_curve, **metrics}) after every step.
     -> {train_steps, final_loss (mean of the last 10 steps), loss_curve, tokens, answer_tokens,
@@ -115,11 +116,9 @@ def finetune(model: Llama, examples: Sequence[Example], cfg: FinetuneConfig, dev
     per_epoch = steps_per_epoch(len(examples), cfg.batch_size)
     total = per_epoch * cfg.epochs
     warmup = warmup_steps(total, cfg.warmup_ratio, cfg.min_warmup_steps)
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=cfg.learning_rate, betas=(0.9, 0.95), eps=1e-5)
+    # `params`: what trains (a LoRA adapter's; default every parameter of the model).
+    params = [p for p in (params if params is not None else model.parameters()) if p.requires_grad]
+    opt = adamw(params, cfg.learning_rate, cfg.weight_decay, device)
     torch.manual_seed(cfg.seed)
     model.train()
     curve: list[list[float]] = []
@@ -147,7 +146,7 @@ def finetune(model: Llama, examples: Sequence[Example], cfg: FinetuneConfig, dev
                 loss = masked_lm_loss(logits, tokens, mask)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
                 opt.step()
                 step += 1
                 tokens_seen += int(sum(len(t) for t, _ in group))

@@ -52,6 +52,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine import lora
 from engine.model import Llama, LlamaScalar
 from engine.reward.train import Cancelled
 
@@ -304,23 +305,44 @@ class Trainer:
         self.prompts = common.read_prompts(spec.prompts_file, "prompts_file")  # a bad line fails before any loading
         if not self.prompts:
             raise ValueError("prompts_file holds no prompts")
-        self.policy, self.tokenizer = common.load_policy(spec.base_model, device)
-        self.ref, ref_tok = common.load_policy(spec.reference_model, device)
+        method = spec.method
+        self.policy, self.tokenizer, self.adapter, self.policy_params = common.load_trainable_policy(
+            spec.base_model, device, method, spec.seed)
+        # One frozen base, many heads (LoRA): the reference is the base with the policy's adapter
+        # off, the value model an adapter + scalar head on the same base, and reward models that
+        # are LoRA adapters on this base score on it too. Otherwise each is its own model.
+        self.shared_reference = method.is_lora and os.path.realpath(spec.reference_model) == os.path.realpath(
+            spec.base_model)
+        if self.shared_reference:
+            self.ref, ref_tok = lora.View(self.policy, None), self.tokenizer
+        else:
+            self.ref, ref_tok = common.load_policy(spec.reference_model, device)
         if self.ref.args.vocab_size != self.policy.args.vocab_size or ref_tok.vocab_size != self.tokenizer.vocab_size:
             raise ValueError(f"reference_model {spec.reference_model} has another vocabulary than base_model")
         if self.ref.args.max_seq_len < self.policy.args.max_seq_len:
             raise ValueError(f"reference_model's context ({self.ref.args.max_seq_len}) is shorter than base_model's "
                              f"({self.policy.args.max_seq_len})")
-        self.ref.requires_grad_(False)
-        self.ref.eval()
+        if not self.shared_reference:
+            self.ref.requires_grad_(False)
+            self.ref.eval()
         ctx = self.policy.args.max_seq_len
         if spec.max_tokens >= ctx - 1:
             raise ValueError(f"max_tokens ({spec.max_tokens}) leaves no room for a prompt in the policy's "
                              f"context of {ctx} tokens")
-        self.reward_models = common.load_reward_models(spec.reward_models, device, spec.reward)
-        self.value_model = value_model_from(self.policy)
-        self.opt = _opt(self.policy, spec.learning_rate)
-        self.value_opt = _opt(self.value_model, spec.learning_rate)
+        self.reward_models = common.load_reward_models(
+            spec.reward_models, device, spec.reward,
+            shared=(spec.base_model, self.policy) if method.is_lora else None)
+        if method.is_lora:
+            self.value_adapter = lora.Adapter(self.policy.args, method.lora, scalar_head=True, seed=spec.seed + 1,
+                                              device=device)
+            self.value_model = lora.View(self.policy, self.value_adapter)
+            self.value_params = list(self.value_adapter.parameters())
+        else:
+            self.value_model = value_model_from(self.policy)
+            self.value_model.model.gradient_checkpointing = method.checkpointing(device)
+            self.value_params = list(self.value_model.parameters())
+        self.opt = lora.adamw(self.policy_params, spec.learning_rate, 0.1, device)
+        self.value_opt = lora.adamw(self.value_params, spec.learning_rate, 0.1, device)
         self.stream = PromptStream(len(self.prompts), spec.seed)
 
     def encode_prompt(self, row: common.PromptRow) -> list[int]:
@@ -384,8 +406,8 @@ class Trainer:
                 self.opt.zero_grad(set_to_none=True)
                 self.value_opt.zero_grad(set_to_none=True)
                 parts.loss.backward()
-                for model, opt in ((self.policy, self.opt), (self.value_model, self.value_opt)):
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                for params, opt in ((self.policy_params, self.opt), (self.value_params, self.value_opt)):
+                    torch.nn.utils.clip_grad_norm_(params, 1.0)
                     opt.step()
                 for k in stats:
                     stats[k].append(getattr(parts, k).item())
@@ -461,13 +483,17 @@ def run_ppo(spec: PpoSpec, device: torch.device, report: Report,
     report(phase="saving", progress=0.98, eta_seconds=None)
     model_dir = os.path.join(spec.output_dir, "model")
     tr.policy.clear_cache()
-    common.save_policy(tr.policy, spec.base_model, model_dir, dtype=torch.float32,
-                       extra={"ppo": {"base_model": spec.base_model, "reference_model": spec.reference_model,
-                                      "iterations_run": iterations_run}})
+    saved = common.save_trained_policy(
+        tr.policy, tr.adapter, spec.base_model, model_dir, dtype=torch.float32, save_merged=spec.save_merged,
+        extra={"ppo": {"base_model": spec.base_model, "reference_model": spec.reference_model,
+                       "iterations_run": iterations_run}})
     last = history[-1]
     clip_fracs = [e["clip_fraction"] for e in history if e["clip_fraction"] is not None]
     result = {
-        "model_dir": model_dir,
+        **saved,
+        "method": spec.method.name,
+        "shared_base": {"reference": tr.shared_reference, "value_model": spec.method.is_lora,
+                        "reward_models": list(tr.reward_models.shared)},
         "iterations_run": iterations_run,
         "stopped_early": stop_reason is not None,
         "stop_reason": stop_reason,
@@ -477,7 +503,8 @@ def run_ppo(spec: PpoSpec, device: torch.device, report: Report,
     }
     with open(os.path.join(spec.output_dir, "ppo.json"), "w") as f:
         json.dump({"spec": spec.to_json(), "result": result, "device": str(device), "torch": torch.__version__,
-                   "value_model": "separate LlamaScalar: the policy's trunk, zero head",
+                   "value_model": ("LoRA adapter + zero head on the policy's frozen base" if spec.method.is_lora
+                                   else "separate LlamaScalar: the policy's trunk, zero head"),
                    "value_clip": VALUE_CLIP, "gamma": GAMMA, "lambda": LAMBDA,
                    "iterations": history}, f, indent=2)
     report(metrics=metrics(last["iteration"], "done"))

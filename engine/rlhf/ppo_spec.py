@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from engine.checkpoint import SCALAR_ARCH
 from engine.reward.data import AXES
-from engine.reward.spec import _bad, _num, _path
+from engine.lora import Method
+from engine.reward.spec import _bad, _bool, _num, _path, parse_method
 
 REWARDS = ("combined", "helpfulness", "safety")
 
@@ -33,9 +34,13 @@ class PpoSpec:
     max_tokens: int = 48
     kl_stop: float = 10.0  # stop when the mean KL per sequence to the reference exceeds this
     seed: int = 0
+    method: Method = field(default_factory=Method)  # full | lora: LoRA shares one frozen base (engine/lora.py)
+    save_merged: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.update(self.method.to_json())
+        return out
 
 
 def _architectures(path: str) -> list:
@@ -94,6 +99,8 @@ def parse_ppo(spec: Any) -> PpoSpec:
     base = _policy_dir(spec, "base_model")
     reference = _policy_dir(spec, "reference_model") if spec.get("reference_model") is not None else base
     return PpoSpec(
+        method=parse_method(spec, base),
+        save_merged=_bool(spec, "save_merged", False),
         base_model=base,
         reference_model=reference,
         output_dir=_path(spec, "output_dir", "dir"),

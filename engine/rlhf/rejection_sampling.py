@@ -79,7 +79,7 @@ def run_rejection_sampling(spec: RejectionSamplingSpec, device: torch.device, re
     if not prompts:
         raise DataError("prompts_file holds no prompts")
     earlier = [read_pool(p, f"pool_files[{i}]") for i, p in enumerate(spec.pool_files)]
-    model, tokenizer = common.load_policy(spec.base_model, device)
+    model, tokenizer, adapter, params = common.load_trainable_policy(spec.base_model, device, spec.method, spec.seed)
 
     t = time.time()
     k = spec.k
@@ -98,10 +98,12 @@ def run_rejection_sampling(spec: RejectionSamplingSpec, device: torch.device, re
         raise Cancelled()
     report(phase="scoring", progress=0.45, metrics={"prompts": len(prompts), "samples": len(prompts) * k})
     t = time.time()
-    rms = common.load_reward_models(spec.reward_models, device, spec.reward)
+    # Reward models that are LoRA adapters on this policy's base score on it: no second base in memory.
+    rms = common.load_reward_models(spec.reward_models, device, spec.reward, shared=(spec.base_model, model))
     flat_prompts = [p for p in prompts for _ in range(k)]
     flat_replies = [s.text for row in samples for s in row]
     rewards = common.score(rms, flat_prompts, flat_replies, spec.reward, should_stop)
+    rms_shared = list(rms.shared)
     del rms
     scoring_s = time.time() - t
     best_rows = []
@@ -126,16 +128,16 @@ def run_rejection_sampling(spec: RejectionSamplingSpec, device: torch.device, re
     cfg = FinetuneConfig(epochs=spec.epochs, learning_rate=spec.learning_rate, batch_size=spec.batch_size, seed=spec.seed)
     report(phase="fine-tuning", progress=0.5, metrics={**summary, "pool_size": len(pool), "loss_curve": []})
     trained = finetune(model, examples, cfg, device, report, should_stop, progress=(0.5, 0.97),
-                       metrics={**summary, "pool_size": len(pool)})
+                       metrics={**summary, "pool_size": len(pool)}, params=params)
     if should_stop():
         raise Cancelled()
     report(phase="saving", progress=0.98)
-    model_dir = common.save_policy(model, spec.base_model, os.path.join(spec.output_dir, "model"),
-                                   extra={"base_model": spec.base_model, "job": "rejection_sampling",
-                                          "seed": spec.seed})
+    saved = common.save_trained_policy(model, adapter, spec.base_model, os.path.join(spec.output_dir, "model"),
+                                       extra={"base_model": spec.base_model, "job": "rejection_sampling",
+                                              "seed": spec.seed}, save_merged=spec.save_merged)
     seconds = time.time() - start
     curve = downsample(trained["loss_curve"])
-    result = {"model_dir": model_dir, "best_file": best_file, **summary, "pool_size": len(pool),
+    result = {**saved, "method": spec.method.name, "shared_reward_models": rms_shared, "best_file": best_file, **summary, "pool_size": len(pool),
               "train_steps": trained["train_steps"], "final_loss": trained["final_loss"], "seconds": round(seconds, 3)}
     timings = {"sampling_s": round(sampling_s, 3), "scoring_s": round(scoring_s, 3),
                "fine_tuning_s": trained["seconds"], "generated_tokens": n_tokens,

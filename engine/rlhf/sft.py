@@ -26,20 +26,21 @@ def run_sft(spec: SftSpec, device: torch.device, report: Callable[..., None],
     dialogues = common.read_dialogues(spec.train_file)
     if not dialogues:
         raise DataError("train_file holds no dialogues")
-    model, tokenizer = common.load_policy(spec.base_model, device)
+    model, tokenizer, adapter, params = common.load_trainable_policy(spec.base_model, device, spec.method, spec.seed)
     examples, truncated = encode_examples(tokenizer, dialogues, model.args.max_seq_len)
     cfg = FinetuneConfig(epochs=spec.epochs, learning_rate=spec.learning_rate, batch_size=spec.batch_size,
                          seed=spec.seed)
     report(phase="fine-tuning", progress=0.02, metrics={"examples": len(examples), "loss_curve": []})
     trained = finetune(model, examples, cfg, device, report, should_stop, progress=(0.02, 0.97),
-                       metrics={"examples": len(examples)})
+                       metrics={"examples": len(examples)}, params=params)
     if should_stop():
         raise Cancelled()
     report(phase="saving", progress=0.98)
-    model_dir = common.save_policy(model, spec.base_model, os.path.join(spec.output_dir, "model"),
-                                   extra={"base_model": spec.base_model, "job": "sft", "seed": spec.seed})
+    saved = common.save_trained_policy(model, adapter, spec.base_model, os.path.join(spec.output_dir, "model"),
+                                       extra={"base_model": spec.base_model, "job": "sft", "seed": spec.seed},
+                                       save_merged=spec.save_merged)
     curve = downsample(trained["loss_curve"])
-    result = {"model_dir": model_dir, "examples": len(examples), "train_steps": trained["train_steps"],
+    result = {**saved, "method": spec.method.name, "examples": len(examples), "train_steps": trained["train_steps"],
               "final_loss": trained["final_loss"], "seconds": round(time.time() - start, 3)}
     report(metrics={"loss_curve": curve, "examples": len(examples), "truncated_dialogues": truncated,
                     "tokens_per_second": trained["tokens_per_second"]})

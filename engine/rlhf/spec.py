@@ -13,7 +13,10 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
-from engine.reward.spec import _bad, _num, _path
+from dataclasses import field
+
+from engine.lora import Method
+from engine.reward.spec import _bad, _bool, _num, _path, parse_method
 
 from .common import REWARDS
 
@@ -37,10 +40,13 @@ class RejectionSamplingSpec:
     learning_rate: float = DEFAULT_LR
     batch_size: int = 16
     seed: int = 0
+    method: Method = field(default_factory=Method)  # full | lora for the fine-tuning (engine/lora.py)
+    save_merged: bool = False  # LoRA: also a merged checkpoint at <output_dir>/model-merged
 
     def to_json(self) -> dict:
         out = asdict(self)
         out["pool_files"] = list(self.pool_files)
+        out.update(self.method.to_json())
         return out
 
 
@@ -72,9 +78,13 @@ class SftSpec:
     learning_rate: float = DEFAULT_LR
     batch_size: int = 16
     seed: int = 0
+    method: Method = field(default_factory=Method)
+    save_merged: bool = False
 
     def to_json(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out.update(self.method.to_json())
+        return out
 
 
 def _obj(spec: Any) -> dict:
@@ -154,6 +164,8 @@ def parse_rejection_sampling(spec: Any) -> RejectionSamplingSpec:
         learning_rate=_float(spec, "learning_rate", DEFAULT_LR, 0.0, 1.0, lo_open=True),
         batch_size=_num(spec, "batch_size", 16, 1, 4096, True),
         seed=_num(spec, "seed", 0, 0, MAX_SEED, True),
+        method=parse_method(spec, base_model),
+        save_merged=_bool(spec, "save_merged", False),
     )
 
 
@@ -189,8 +201,11 @@ def parse_evaluate(spec: Any) -> EvaluateSpec:
 
 def parse_sft(spec: Any) -> SftSpec:
     spec = _obj(spec)
+    base_model = _path(spec, "base_model", "model")
     return SftSpec(
-        base_model=_path(spec, "base_model", "model"),
+        method=parse_method(spec, base_model),
+        save_merged=_bool(spec, "save_merged", False),
+        base_model=base_model,
         output_dir=_path(spec, "output_dir", "dir"),
         train_file=_path(spec, "train_file", "file"),
         epochs=_num(spec, "epochs", 3, 1, 100, True),

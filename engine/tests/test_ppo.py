@@ -301,7 +301,8 @@ def test_the_job_writes_the_policy_streams_iterations_and_returns_the_contract_r
     reports: list[dict] = []
     spec = parse_ppo(ppo_spec(world, out, iterations=2, seed=(1 << 63) - 1))  # the largest seed samples too
     r = run_ppo(spec, CPU, lambda **f: reports.append(f))
-    assert set(r) == {"model_dir", "iterations_run", "stopped_early", "stop_reason", "final", "seconds"}
+    assert set(r) == {"model_dir", "iterations_run", "stopped_early", "stop_reason", "final", "seconds", "method",
+                      "shared_base"}
     assert r["model_dir"] == os.path.join(str(out), "model") and r["iterations_run"] == 2
     assert r["stopped_early"] is False and r["stop_reason"] is None
     assert set(r["final"]) == {"reward", "kl", "entropy", "clip_fraction"} and 0 <= r["final"]["reward"] <= 1
