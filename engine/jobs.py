@@ -120,6 +120,7 @@ class JobManager:
         if kind not in KINDS:
             raise ApiError(400, f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
         spec = KINDS[kind][0](body.get("spec"))
+        check_memory(kind, spec, self.device)  # 400 insufficient_memory with what to change
         try:
             os.makedirs(spec.output_dir, exist_ok=True)
         except OSError as e:
@@ -208,12 +209,19 @@ class JobManager:
             write_json_atomic(os.path.join(job.spec.output_dir, "result.json"), result)
         except Cancelled:
             final: dict[str, Any] = {"state": "cancelled", "eta_seconds": None}
-        except (DataError, ValueError, OSError) as e:
-            final = {"state": "failed", "eta_seconds": None, "error": str(e) if isinstance(e, DataError)
-                     else f"{type(e).__name__}: {e}"}
-        except Exception as e:  # a bug fails this job, never the worker
-            traceback.print_exc()
-            final = {"state": "failed", "eta_seconds": None, "error": f"internal error: {type(e).__name__}: {e}"}
+        except BaseException as e:  # out of memory fails this job with its reason; the engine stays up
+            if not is_out_of_memory(e):
+                if isinstance(e, (DataError, ValueError, OSError)):
+                    final = {"state": "failed", "eta_seconds": None, "error": str(e) if isinstance(e, DataError)
+                             else f"{type(e).__name__}: {e}"}
+                elif isinstance(e, Exception):  # a bug fails this job, never the worker
+                    traceback.print_exc()
+                    final = {"state": "failed", "eta_seconds": None,
+                             "error": f"internal error: {type(e).__name__}: {e}"}
+                else:
+                    raise
+            else:
+                final = {"state": "failed", "eta_seconds": None, "error": oom_message(job, e)}
         else:
             final = {"state": "succeeded", "progress": 1.0, "phase": None, "eta_seconds": 0.0, "result": result}
         finally:
@@ -223,6 +231,31 @@ class JobManager:
             for k, v in final.items():
                 setattr(job, k, v)
             self._changed(job, force_write=True)
+
+
+def check_memory(kind: str, spec: Any, device: torch.device) -> None:
+    """Refuse (400 insufficient_memory) a job whose memory plan does not fit the device."""
+    from .memory_plan import plan_for_job
+
+    p = plan_for_job(kind, spec, device)
+    if p is not None and not p.fits:
+        raise ApiError(400, f"{kind}: {p.message}", "spec.method", code="insufficient_memory")
+
+
+def is_out_of_memory(e: BaseException) -> bool:
+    oom = getattr(torch.cuda, "OutOfMemoryError", None)  # torch >= 1.13
+    if isinstance(e, MemoryError) or (oom is not None and isinstance(e, oom)):
+        return True
+    return isinstance(e, RuntimeError) and "out of memory" in str(e).lower()
+
+
+def oom_message(job: Job, e: BaseException) -> str:
+    import gc
+
+    gc.collect()
+    detail = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+    return (f"out of memory during {job.phase or 'the job'} ({detail}): use method lora, a smaller batch, "
+            "gradient checkpointing or a shorter max_seq_len (POST /v1/jobs/plan estimates the peak)")
 
 
 _attach_lock = threading.Lock()

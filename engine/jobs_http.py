@@ -5,6 +5,7 @@
   GET  /v1/jobs/{id}/events      -> text/event-stream of snapshots, a heartbeat comment every
                                     HEARTBEAT_S, closed after a terminal snapshot
   POST /v1/jobs/{id}/cancel      -> snapshot
+  POST /v1/jobs/plan             {kind, spec} -> the memory plan (peak, fits, what to change)
   POST /v1/rewards/combined      -> R_c for each input from a helpfulness and a safety model
 """
 
@@ -27,6 +28,8 @@ def routes_for(handler, path: str) -> dict[str, dict[str, Callable[[], None]]]:
     """The extra routes matching `path` (empty when none does)."""
     if path == "/v1/jobs":
         return {path: {"POST": lambda: create(handler)}}
+    if path == "/v1/jobs/plan":  # engine/memory_plan.py: the peak memory a job would need
+        return {path: {"POST": lambda: plan(handler)}}
     if path == "/v1/rewards/combined":
         return {path: {"POST": lambda: combined(handler)}}
     m = _JOB_PATH.fullmatch(path)
@@ -43,6 +46,12 @@ def routes_for(handler, path: str) -> dict[str, dict[str, Callable[[], None]]]:
 def create(handler) -> None:
     created, snap = job_manager(handler.server.runtime).submit(handler._read_json())
     handler._send_json(202 if created else 200, snap)
+
+
+def plan(handler) -> None:
+    from .memory_plan import plan_request
+
+    handler._send_json(200, plan_request(handler._read_json(), handler.server.runtime.device))
 
 
 def cancel(handler, job_id: str) -> None:

@@ -263,3 +263,53 @@ def plan_for_job(kind: str, spec, device, free_bytes: Optional[int] = None) -> O
         kw["reward_models"] = len(spec.reward_models)
         kw["shared_base"] = False
     return plan(args, kind, method, batch, seq, device.type, free, ckpt, rank, targets, **kw)
+
+
+def plan_request(body, device) -> dict:
+    """`POST /v1/jobs/plan`: {"kind", "spec": {base_model, method?, lora?, gradient_checkpointing?,
+    batch_size? | minibatch_size?, max_seq_len?, rollout_batch?, k?, max_tokens?, reward_models?}}
+    -> the plan as JSON. Only the fields that size memory are read (no data files needed), so the
+    launch form can ask before it submits. Raises ApiError (400) on a bad body."""
+    import torch
+
+    from .protocol import ApiError
+    from .reward.spec import _num, _path, parse_method
+
+    if not isinstance(body, dict):
+        raise ApiError(400, "request body must be a JSON object")
+    kind = body.get("kind")
+    if kind not in KINDS:
+        raise ApiError(400, f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
+    spec = body.get("spec")
+    if not isinstance(spec, dict):
+        raise ApiError(400, "'spec' must be an object", "spec")
+    base_key = "model" if kind == "evaluate" else "base_model"
+    base = _path(spec, base_key, "model")
+    args = model_args(base)
+    if args is None:
+        raise ApiError(400, f"'spec.{base_key}': cannot read the model config of {base}", f"spec.{base_key}")
+    method = parse_method(spec, base)
+    dev = torch.device(device)
+    free = device_free_bytes(dev)
+    seq = spec.get("max_seq_len")
+    seq = _num(spec, "max_seq_len", None, 8, 1 << 20, True) if seq is not None else min(args.max_seq_len, TYPICAL_SEQ)
+    kw: dict = {}
+    if kind == "train_reward":
+        batch = 2 * _num(spec, "batch_size", 8, 1, 4096, True)
+    elif kind == "ppo":
+        batch = _num(spec, "minibatch_size", 8, 1, 1024, True)
+        kw["rollout_batch"] = _num(spec, "rollout_batch", 32, 1, 4096, True)
+        max_tokens = _num(spec, "max_tokens", 48, 1, 4096, True)
+        seq = min(args.max_seq_len, spec.get("max_seq_len") or 2 * max_tokens)
+        kw["shared_base"] = method.is_lora and spec.get("shared_base", True) is not False
+    elif kind == "evaluate":
+        batch = 1
+        kw["shared_base"] = False
+    else:
+        batch = _num(spec, "batch_size", 16, 1, 4096, True)
+    rms = spec.get("reward_models")
+    if isinstance(rms, dict) and rms:
+        kw["reward_models"] = len(rms)
+    p = plan(args, kind, method.name, batch, seq, dev.type, free, method.checkpointing(dev), method.lora.rank,
+             method.lora.targets, **kw)
+    return p.to_json()
