@@ -10,6 +10,8 @@ export type TPairStream = {
   right: string;
   state: "idle" | "streaming" | "done" | "error";
   error: string | null;
+  /** While the engine is busy and the server retries: "the model is busy, retrying". */
+  notice: string | null;
   retry: () => void;
 };
 
@@ -22,6 +24,7 @@ export function usePairStream(
   const [right, setRight] = useState(initial.right);
   const [state, setState] = useState<TPairStream["state"]>(initial.ready ? "done" : "idle");
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(initial.ready ? -1 : 0);
   const onDoneRef = useRef(onDone);
   useEffect(() => {
@@ -40,7 +43,10 @@ export function usePairStream(
       const parsed = ZPairEvent.safeParse(JSON.parse(message.data as string));
       if (!parsed.success) return;
       const event = parsed.data;
-      if (event.type === "reset") {
+      setNotice(event.type === "busy" ? event.message : null);
+      if (event.type === "busy") {
+        // the server retries the engine by itself; keep streaming
+      } else if (event.type === "reset") {
         setLeft("");
         setRight("");
       } else if (event.type === "delta") {
@@ -71,5 +77,5 @@ export function usePairStream(
   }, [comparisonId, attempt]);
 
   const retry = useCallback(() => setAttempt((a) => Math.max(a, 0) + 1), []);
-  return { left, right, state, error, retry };
+  return { left, right, state, error, notice, retry };
 }

@@ -156,4 +156,19 @@ describe("engine client without an engine", () => {
     const c = createEngineClient({ baseUrl: "http://engine", token: "x", fetch: fake });
     await expect(c.streamChatText({ model: "m", messages: HI }, () => undefined)).rejects.toThrow(/without \[DONE\]/);
   });
+
+  it("retries a busy engine (503 + Retry-After) and tells the caller each time", async () => {
+    let calls = 0;
+    const busy = { error: { message: "the model is busy", type: "server_error", param: null, code: "engine_busy" } };
+    const fake: typeof fetch = async () => {
+      calls += 1;
+      if (calls === 1) return new Response(JSON.stringify(busy), { status: 503, headers: { "retry-after": "1" } });
+      return new Response(JSON.stringify({ object: "list", data: [] }), { status: 200 });
+    };
+    const c = createEngineClient({ baseUrl: "http://engine", token: "x", fetch: fake });
+    const waits: number[] = [];
+    await expect(c.models({ onBusy: (ms) => waits.push(ms) })).resolves.toEqual({ object: "list", data: [] });
+    expect(calls).toBe(2);
+    expect(waits).toEqual([1000]);
+  });
 });

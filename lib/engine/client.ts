@@ -49,7 +49,18 @@ export type TEngineClientOptions = {
   fetch?: typeof fetch;
 };
 
-export type TRequestOptions = { signal?: AbortSignal };
+export type TRequestOptions = {
+  signal?: AbortSignal;
+  /**
+   * Called each time the engine answers 503 (its admission queue is full) before the client
+   * waits `retryInMs` (the engine's Retry-After) and sends the request again; the client retries
+   * until its timeout. Without it a 503 is retried all the same, silently.
+   */
+  onBusy?: (retryInMs: number, attempt: number) => void;
+};
+
+/** What a person sees while the client retries a busy engine. */
+export const ENGINE_BUSY_MESSAGE = "The model is busy, retrying…";
 
 /** The engine answered with an error body (4xx/5xx). `param` names the request field at fault. */
 export class EngineError extends Error {
@@ -82,6 +93,22 @@ export class EngineUnreachableError extends Error {
     super(message, options);
     this.name = "EngineUnreachableError";
   }
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 function describeIssues(what: string, error: z.ZodError): EngineProtocolError {
@@ -224,25 +251,36 @@ export class EngineClient {
   private async send(method: string, path: string, body: unknown, opts?: TRequestOptions): Promise<Response> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = opts?.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-    let res: Response;
-    try {
-      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.options.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      });
-    } catch (cause) {
-      const why = timeout.aborted ? `timed out after ${this.timeoutMs} ms` : String(cause);
-      throw new EngineUnreachableError(`engine at ${this.baseUrl} did not answer ${method} ${path}: ${why}`, {
-        cause,
-      });
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        });
+      } catch (cause) {
+        const why = timeout.aborted ? `timed out after ${this.timeoutMs} ms` : String(cause);
+        throw new EngineUnreachableError(`engine at ${this.baseUrl} did not answer ${method} ${path}: ${why}`, {
+          cause,
+        });
+      }
+      if (res.status === 503 && !signal.aborted) {
+        // The engine's admission queue is full: wait as it asks (1-10 s) and send again.
+        await res.body?.cancel().catch(() => undefined);
+        const seconds = Number(res.headers.get("retry-after"));
+        const waitMs = 1000 * Math.min(10, Math.max(1, Number.isFinite(seconds) ? seconds : 1));
+        opts?.onBusy?.(waitMs, attempt);
+        const waited = await sleep(waitMs, signal);
+        if (waited) continue;
+      }
+      if (!res.ok) throw await this.errorFrom(res, method, path);
+      return res;
     }
-    if (!res.ok) throw await this.errorFrom(res, method, path);
-    return res;
   }
 
   private async errorFrom(res: Response, method: string, path: string): Promise<EngineError> {

@@ -7,5 +7,7 @@ export const ZPairEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("delta"), side: z.enum(["left", "right"]), text: z.string() }),
   z.object({ type: z.literal("done"), left: z.string(), right: z.string() }),
   z.object({ type: z.literal("error"), message: z.string(), retryable: z.boolean() }),
+  /** The engine's queue is full (503): the server retries by itself; show `message` meanwhile. */
+  z.object({ type: z.literal("busy"), message: z.string() }),
 ]);
 export type TPairEvent = z.infer<typeof ZPairEvent>;

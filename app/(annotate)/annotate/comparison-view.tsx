@@ -243,7 +243,9 @@ export function ComparisonView({
       </div>
 
       {stream.state === "streaming" && (
-        <p className="text-sm text-slate-600">Generating both responses…</p>
+        <p className="text-sm text-slate-600" data-testid="generation-status">
+          {stream.notice ?? "Generating both responses…"}
+        </p>
       )}
       {stream.state === "error" && (
         <div

@@ -12,9 +12,11 @@ export async function loadedPolicy(): Promise<{ id: string; path: string }> {
   return { id: policy.id, path: policy.path };
 }
 
+/** `onBusy`: the engine answered 503 (queue full) and the client retries after `retryInMs`. */
 export async function streamChat(
   req: TChatCompletionRequest,
   onDelta: (index: number, text: string) => void,
+  onBusy?: (retryInMs: number) => void,
 ): Promise<void> {
-  await engine().streamChatText(req, onDelta);
+  await engine().streamChatText(req, onDelta, onBusy ? { onBusy } : undefined);
 }

@@ -9,6 +9,7 @@ import { ZMessages, type TMessage } from "@/lib/shared/protocol";
 import type { TPairEvent } from "@/lib/shared/pair-stream";
 import { ZVariant, type TVariant } from "@/lib/shared/round-config";
 import { resolvePolicyModels } from "./policies";
+import { ENGINE_BUSY_MESSAGE } from "@/lib/engine/client";
 import { streamChat } from "./engine-stream";
 import { sideOfVariant } from "./view";
 
@@ -84,8 +85,11 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
 
   let sampled: Awaited<ReturnType<typeof samplePair>>;
   try {
-    sampled = await samplePair(variants, messages, (variant, text) =>
-      emit({ type: "delta", side: sideOfVariant(variant, c.swapped), text }),
+    sampled = await samplePair(
+      variants,
+      messages,
+      (variant, text) => emit({ type: "delta", side: sideOfVariant(variant, c.swapped), text }),
+      () => emit({ type: "busy", message: ENGINE_BUSY_MESSAGE }),
     );
   } catch (error) {
     const message = describeEngineError(error);
@@ -127,6 +131,7 @@ async function samplePair(
   variants: [TVariant, TVariant],
   messages: TMessage[],
   onDelta: (variant: "A" | "B", text: string) => void,
+  onBusy?: () => void,
 ) {
   const models = await resolvePolicyModels(variants);
   const seeds: [number, number] = [randomSeed(), randomSeed()];
@@ -162,6 +167,7 @@ async function samplePair(
         texts[side] += text;
         onDelta(side === 0 ? "A" : "B", text);
       },
+      onBusy,
     );
   }
   return { models, texts, seeds };
