@@ -152,8 +152,14 @@ def attach(model: nn.Module) -> nn.Module:
             module = layer.get_submodule(path)
             handles.append(module.register_forward_hook(_make_hook(trunk, i, parts)))
     trunk._lora_hooks = handles
-    trunk.lora_state = None
+    set_state(trunk, None)
     return trunk
+
+
+def set_state(trunk: nn.Module, adapter: Optional[Adapter]) -> None:
+    """The active adapter, as a plain attribute: assigning a Module to a Module would register
+    it as a child (its parameters would join the base's parameters() and state_dict())."""
+    object.__setattr__(trunk, "lora_state", adapter)
 
 
 def _make_hook(trunk: nn.Module, layer: int, parts: Sequence[tuple[str, int, int]]):
@@ -178,7 +184,7 @@ def detach_hooks(model: nn.Module) -> None:
     for h in getattr(trunk, "_lora_hooks", None) or []:
         h.remove()
     trunk._lora_hooks = None
-    trunk.lora_state = None
+    set_state(trunk, None)
 
 
 @contextlib.contextmanager
@@ -186,15 +192,15 @@ def use(model: nn.Module, adapter: Optional[Adapter]) -> Iterator[None]:
     """Run `model` with `adapter` active (None = the base alone), restoring the previous one after."""
     trunk = attach(model)
     prev = trunk.lora_state
-    trunk.lora_state = adapter
+    set_state(trunk, adapter)
     try:
         yield
     finally:
-        trunk.lora_state = prev
+        set_state(trunk, prev)
 
 
 def activate(model: nn.Module, adapter: Optional[Adapter]) -> None:
-    attach(model).lora_state = adapter
+    set_state(attach(model), adapter)
 
 
 def freeze_base(model: nn.Module) -> None:

@@ -257,11 +257,11 @@ def checkpointed_layer(trunk: "Trunk", layer: "Block", x, cos, sin, mask):
 
     def run(h):
         prev = getattr(trunk, "lora_state", None)
-        trunk.lora_state = state
+        object.__setattr__(trunk, "lora_state", state)  # a plain attribute, never a child module
         try:
             return layer(h, cos, sin, mask)
         finally:
-            trunk.lora_state = prev
+            object.__setattr__(trunk, "lora_state", prev)
 
     return checkpoint(run, x, use_reentrant=False)
 

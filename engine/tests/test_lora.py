@@ -39,6 +39,9 @@ def test_adapter_with_zero_b_equals_base():
     assert not torch.allclose(changed, base)
     with lora.use(model, None):  # the reference: adapter off
         assert torch.equal(model(tokens), base)
+    lora.activate(model, adapter)  # an active adapter never joins the base's parameters or state dict
+    assert set(model.state_dict()) == set(make_model(seed=3).state_dict())
+    assert all(not n.startswith("model.lora") for n, _ in model.named_parameters())
 
 
 def test_gradients_reach_only_adapter_and_head():
