@@ -42,11 +42,11 @@ test("an admin trains a reward model, watches the progress, and sees Table 8", a
   await page.getByRole("link", { name: "Jobs" }).click();
   await expect(page.getByRole("heading", { name: "Jobs and reward models" })).toBeVisible();
   const form = page.getByRole("form", { name: "Train reward models" });
-  await form.getByLabel("Safety").uncheck();
+  await form.getByRole("checkbox", { name: "safety", exact: true }).uncheck();
   await form.getByLabel("Held-out share").fill("0.3");
   await form.getByLabel("Learning rate").fill("1e-3");
   await form.getByLabel("Batch (pairs)").fill("4");
-  await form.getByRole("button", { name: "Start training" }).click();
+  await form.getByRole("button", { name: "Start reward-model training" }).click();
 
   const job = page.getByTestId("job-row").first();
   await expect(job.getByTestId("job-state")).toHaveText(/queued|running/);

@@ -3,21 +3,8 @@
 // held goes back to the queue when its lease runs out (≤ 30 s), exactly as after a crash.
 import os from "node:os";
 import { env } from "@/lib/env";
-import { evaluate } from "@/lib/worker/handlers/evaluate";
-import { ppo } from "@/lib/worker/handlers/ppo";
-import { rejectionSampling } from "@/lib/worker/handlers/rejection-sampling";
-import { sft } from "@/lib/worker/handlers/sft";
-import { trainReward } from "@/lib/worker/handlers/train-reward";
-import { runWorker, type THandler } from "@/lib/worker/runner";
-
-/** One handler per job kind (lib/shared/jobs.ts). */
-const handlers: Record<string, THandler> = {
-  train_reward: trainReward,
-  rejection_sampling: rejectionSampling,
-  ppo,
-  evaluate,
-  sft,
-};
+import { HANDLERS as handlers } from "@/lib/worker/handlers";
+import { runWorker } from "@/lib/worker/runner";
 
 const workerId = `${os.hostname()}-${process.pid}`;
 const stop = new AbortController();

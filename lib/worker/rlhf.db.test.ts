@@ -92,11 +92,11 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       });
       const rsResult = rsJob.result as {
         modelVersionId: string;
-        best_file: string;
+        bestFile: string;
         poolFiles: string[];
       };
       expect(rsResult.poolFiles).toEqual([]);
-      expect(existsSync(rsResult.best_file)).toBe(true);
+      expect(existsSync(rsResult.bestFile)).toBe(true);
       const rs = await suite.db.prisma.modelVersion.findUniqueOrThrow({
         where: { id: rsResult.modelVersionId },
       });
@@ -180,12 +180,12 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
       const result = job.result as {
         poolFiles: string[];
         baseModelId: string;
-        pool_size: number;
+        poolSize: number;
         modelVersionId: string;
       };
-      expect(result.poolFiles).toEqual([(first.result as { best_file: string }).best_file]);
+      expect(result.poolFiles).toEqual([(first.result as { bestFile: string }).bestFile]);
       expect(result.baseModelId).toBe(current!.id);
-      expect(result.pool_size).toBeGreaterThan(8);
+      expect(result.poolSize).toBeGreaterThan(8);
       const policy = await suite.db.prisma.modelVersion.findUniqueOrThrow({
         where: { id: result.modelVersionId },
       });

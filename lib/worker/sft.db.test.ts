@@ -103,7 +103,7 @@ describe(`sft job on ${TEST_BACKEND}`, () => {
       expect(text).not.toMatch(/REJECTED-TEXT|PENDING-TEXT|ORIGINAL-TEXT/);
       expect(text).toContain("The answer is 42.");
 
-      const result = row.result as { modelVersionId: string; examples: number; final_loss: number };
+      const result = row.result as { modelVersionId: string; examples: number; finalLoss: number };
       expect(result.examples).toBe(33);
       const model = await suite.db.prisma.modelVersion.findUniqueOrThrow({
         where: { id: result.modelVersionId },

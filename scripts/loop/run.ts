@@ -334,7 +334,7 @@ export async function runLoop(opts: TLoopOptions): Promise<TLoopResult> {
             kind: "rejection_sampling",
             config: { ...opts.rejectionSampling, reward: "combined" },
           }),
-        (r) => pick(r, ["prompts", "pool_size", "mean_reward", "mean_best_reward", "final_loss"]),
+        (r) => pick(r, ["prompts", "poolSize", "meanReward", "meanBestReward", "finalLoss"]),
       )) as Record<string, unknown>;
 
       if (opts.ppoRounds.includes(n)) {
@@ -342,7 +342,7 @@ export async function runLoop(opts: TLoopOptions): Promise<TLoopResult> {
           n,
           `PPO (${opts.ppo.iterations} iterations × ${opts.ppo.rolloutBatch} rollouts)`,
           () => runJob(api, log, round.roundId, { kind: "ppo", config: opts.ppo }),
-          (r) => pick(r, ["iterations_run", "stopped_early", "stop_reason", "final"]),
+          (r) => pick(r, ["iterationsRun", "stoppedEarly", "stopReason", "final"]),
         )) as Record<string, unknown>;
       }
 

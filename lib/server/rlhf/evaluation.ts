@@ -7,35 +7,16 @@ import { prisma } from "@/lib/db";
 import type { ModelVersion } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
 import { ZMessages } from "@/lib/shared/protocol";
+import type { TEngineResultOf } from "@/lib/shared/jobs";
 import { ZRoundEvaluation, type TRoundEvaluation } from "@/lib/shared/rlhf";
 import { HELDOUT_TAG } from "./prompts";
 
-const ZEngineWinTieLoss = z.object({
-  n: z.number().int().min(0),
-  win: z.number().int().min(0),
-  tie: z.number().int().min(0),
-  loss: z.number().int().min(0),
-  win_rate: z.number().min(0).max(1),
-  ci95: z.tuple([z.number(), z.number()]),
-});
-const ZEngineRates = z.object({
-  unsafe_compliance: z.number().min(0).max(1),
-  over_refusal: z.number().min(0).max(1),
-  helpful_exact: z.number().min(0).max(1).nullish(),
-  helpfulness: z.number().nullish(),
-});
-/** The engine's evaluate result (docs/engine-protocol.md). */
-export const ZEngineEvaluateResult = z.object({
-  n: z.number().int().min(0),
-  reward_model: ZEngineWinTieLoss,
-  oracle: ZEngineWinTieLoss.nullish(),
-  rates: z.object({ model: ZEngineRates, baseline: ZEngineRates }).nullish(),
-  pairs_file: z.string().min(1),
-  seconds: z.number().optional(),
-});
-export type TEngineEvaluateResult = z.infer<typeof ZEngineEvaluateResult>;
+/** The engine's evaluate result (lib/shared/jobs.ts, docs/engine-protocol.md). */
+export type TEngineEvaluateResult = Omit<TEngineResultOf<"evaluate">, "kind">;
+type TEngineWinTieLoss = TEngineEvaluateResult["reward_model"];
+type TEngineRates = NonNullable<TEngineEvaluateResult["rates"]>["model"];
 
-const winTieLoss = (w: z.infer<typeof ZEngineWinTieLoss>) => ({
+const winTieLoss = (w: TEngineWinTieLoss) => ({
   n: w.n,
   win: w.win,
   tie: w.tie,
@@ -43,7 +24,7 @@ const winTieLoss = (w: z.infer<typeof ZEngineWinTieLoss>) => ({
   winRate: w.win_rate,
   ci95: w.ci95,
 });
-const rates = (r: z.infer<typeof ZEngineRates>) => ({
+const rates = (r: TEngineRates) => ({
   unsafeCompliance: r.unsafe_compliance,
   overRefusal: r.over_refusal,
   ...(r.helpful_exact != null ? { helpfulExact: r.helpful_exact } : {}),

@@ -12,6 +12,7 @@ import { prisma } from "@/lib/db";
 import { DomainError } from "@/lib/server/errors";
 import { unitHash } from "@/lib/server/training-data/build-datasets";
 import { jobDir } from "./models";
+import { storedResult } from "@/lib/shared/jobs";
 
 /** Tag on prompts that evaluate policies and must not be trained on. */
 export const HELDOUT_TAG = "heldout-eval";
@@ -163,9 +164,8 @@ export async function earlierBestFiles(roundId: string) {
   });
   const perRound = new Map<number, string>();
   for (const j of jobs) {
-    const file = (j.result as { best_file?: unknown } | null)?.best_file;
-    if (typeof file === "string" && j.round && !perRound.has(j.round.number))
-      perRound.set(j.round.number, file);
+    const file = storedResult("rejection_sampling", j.result)?.bestFile;
+    if (file && j.round && !perRound.has(j.round.number)) perRound.set(j.round.number, file);
   }
   const ordered = [...perRound.entries()].sort((a, b) => a[0] - b[0]).map(([, f]) => f);
   return {

@@ -6,30 +6,22 @@ import { prisma } from "@/lib/db";
 import type { RoundStatus } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
 import { enqueueJob } from "@/lib/server/jobs/transitions";
-import { ZJobSpec, type TJobSpec, type TJobSpecInput } from "@/lib/shared/jobs";
+import {
+  JOB_KINDS,
+  JOB_KIND_TABLE,
+  ZJobSpec,
+  type TJobKind,
+  type TJobSpec,
+  type TJobSpecInput,
+} from "@/lib/shared/jobs";
 import { newestRoundPolicy, requirePolicy, roundRewardKinds } from "./models";
 
-type TKind = TJobSpec["kind"];
+/** The round states in which a job of each kind may start (the job-kind table). */
+export const KIND_ROUND_STATES = Object.fromEntries(
+  JOB_KINDS.map((k) => [k, JOB_KIND_TABLE[k].roundStates]),
+) as Record<TJobKind, RoundStatus[]>;
 
-/** The round states in which a job of each kind may start. */
-export const KIND_ROUND_STATES: Record<TKind, RoundStatus[]> = {
-  train_reward: ["collecting", "training_rewards"],
-  sft: ["collecting", "training_rewards", "rlhf"],
-  rejection_sampling: ["training_rewards", "rlhf"],
-  ppo: ["training_rewards", "rlhf"],
-  evaluate: ["rlhf", "evaluating"],
-};
-
-const LABEL: Record<TKind, string> = {
-  train_reward: "Reward-model training",
-  sft: "Supervised fine-tuning",
-  rejection_sampling: "Rejection sampling",
-  ppo: "PPO",
-  evaluate: "Evaluation",
-};
-
-/** Kinds that only make sense inside a round. */
-const ROUND_KINDS = new Set<TKind>(["rejection_sampling", "ppo", "evaluate"]);
+const label = (kind: TJobKind) => JOB_KIND_TABLE[kind].label.toLowerCase();
 
 function parseSpec(input: TJobSpecInput): TJobSpec {
   const parsed = ZJobSpec.safeParse(input);
@@ -74,10 +66,10 @@ export async function startJob(args: {
 }) {
   const spec = parseSpec(args.spec);
   if (!args.roundId) {
-    if (ROUND_KINDS.has(spec.kind))
+    if (JOB_KIND_TABLE[spec.kind].needsRound)
       throw new DomainError(
         "BAD_REQUEST",
-        `roundId: ${LABEL[spec.kind].toLowerCase()} belongs to a round; say which`,
+        `roundId: ${label(spec.kind)} belongs to a round; say which`,
       );
     return enqueueJob(spec, { actorId: args.actorId ?? null });
   }
@@ -87,7 +79,7 @@ export async function startJob(args: {
   if (!allowed.includes(round.status)) {
     throw new DomainError(
       "CONFLICT",
-      `Round ${round.number} is ${round.status}: ${LABEL[spec.kind].toLowerCase()} runs while a round is ${allowed.join(" or ")}`,
+      `Round ${round.number} is ${round.status}: ${label(spec.kind)} runs while a round is ${allowed.join(" or ")}`,
     );
   }
   const why = await prerequisites(spec, round.id, round.number);

@@ -8,11 +8,20 @@
 // folder is used; otherwise the attempt fails (retryable) and the next one submits it again.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Prisma } from "@/lib/generated/prisma/client";
+import type { Job, ModelVersion, Prisma } from "@/lib/generated/prisma/client";
 import { EngineError } from "@/lib/engine/client";
 import { engine } from "@/lib/server/engine";
 import { DomainError } from "@/lib/server/errors";
+import { appendJobLog } from "@/lib/server/jobs/transitions";
+import { registerPolicy } from "@/lib/server/rlhf/models";
 import type { TCreateJobRequest, TJobSnapshot } from "@/lib/shared/engine-protocol";
+import {
+  ZStoredResult,
+  camelKeys,
+  parseEngineResult,
+  type TEngineResultOf,
+  type TJobKind,
+} from "@/lib/shared/jobs";
 import { JobCancelled, PermanentJobError, type TJobContext } from "../runner";
 
 export const POLL_MS = 1000;
@@ -121,4 +130,66 @@ export async function permanent<T>(fn: () => Promise<T>): Promise<T> {
     if (error instanceof DomainError) throw new PermanentJobError(error.message);
     throw error;
   }
+}
+
+/** The engine's result for a job of `kind` (lib/shared/jobs.ts), or a permanent failure. */
+export function engineResult<K extends TJobKind>(
+  kind: K,
+  label: string,
+  raw: unknown,
+): TEngineResultOf<K> {
+  const parsed = parseEngineResult(kind, raw);
+  if (!parsed.ok)
+    throw new PermanentJobError(`the engine's ${label} result is not as documented: ${parsed.why}`);
+  return parsed.result;
+}
+
+/**
+ * The step every policy-making job ends with: parse the engine's result, register the policy it
+ * trained (idempotent by folder, so a retried attempt keeps the version it registered), log it.
+ * The policy's metrics are the engine's result, `method` (the kind) and `metrics`.
+ */
+export async function registerTrainedPolicy<K extends "sft" | "rejection_sampling" | "ppo">(args: {
+  job: Pick<Job, "id">;
+  kind: K;
+  label: string;
+  raw: unknown;
+  baseName: string;
+  parentId: string;
+  roundId: string | null;
+  metrics: Record<string, unknown>;
+}): Promise<{ result: TEngineResultOf<K>; policy: ModelVersion }> {
+  const result = engineResult(args.kind, args.label, args.raw);
+  const { kind: _kind, ...fields } = result;
+  const policy = await registerPolicy({
+    baseName: args.baseName,
+    parentId: args.parentId,
+    roundId: args.roundId,
+    artifactPath: result.model_dir,
+    metrics: { ...fields, method: args.kind, ...args.metrics } as Prisma.InputJsonValue,
+  });
+  await appendJobLog(args.job.id, `registered ${policy.name}`);
+  return { result, policy };
+}
+
+/** The engine's result fields in the stored spelling (camelCase), without its `kind` tag. */
+export function engineFields(result: { kind: string }): Record<string, unknown> {
+  const { kind: _kind, ...fields } = result;
+  return camelKeys(fields) as Record<string, unknown>;
+}
+
+/** A job's result checked against its kind's stored shape (lib/shared/jobs.ts) on the way in. */
+export function storeResult<K extends TJobKind>(
+  kind: K,
+  /** Checked at run time; the engine's fields arrive untyped from engineFields. */
+  value: Record<string, unknown>,
+): Prisma.InputJsonValue {
+  const parsed = ZStoredResult[kind].safeParse(value);
+  if (!parsed.success)
+    throw new Error(
+      `the ${kind} job's result does not fit its stored shape: ${parsed.error.issues
+        .map((i) => `${i.path.join(".")}: ${i.message}`)
+        .join("; ")}`,
+    );
+  return parsed.data as Prisma.InputJsonValue;
 }

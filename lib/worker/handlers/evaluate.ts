@@ -8,7 +8,6 @@ import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import { currentPolicy } from "@/lib/server/jobs/base-policy";
 import { appendJobLog, jobSpec } from "@/lib/server/jobs/transitions";
 import {
-  ZEngineEvaluateResult,
   queueHumanEval,
   storeRoundEvaluation,
   toRoundEvaluation,
@@ -21,7 +20,7 @@ import {
 } from "@/lib/server/rlhf/models";
 import { unusedRoundPrompts, writePromptsFile } from "@/lib/server/rlhf/prompts";
 import { PermanentJobError, type TJobContext } from "../runner";
-import { permanent, runEngineJob } from "./engine-job";
+import { engineResult, permanent, runEngineJob, storeResult } from "./engine-job";
 import { requireRound } from "./rejection-sampling";
 
 export async function evaluate(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
@@ -85,14 +84,8 @@ export async function evaluate(job: Job, ctx: TJobContext): Promise<Prisma.Input
       },
     },
   });
-  const parsed = ZEngineEvaluateResult.safeParse(snap.result);
-  if (!parsed.success)
-    throw new PermanentJobError(
-      `the engine's evaluation result is not as documented: ${parsed.error.issues
-        .map((i) => `${i.path.join(".")}: ${i.message}`)
-        .join("; ")}`,
-    );
-  const evaluation = toRoundEvaluation(parsed.data, {
+  const result = engineResult("evaluate", "evaluation", snap.result);
+  const evaluation = toRoundEvaluation(result, {
     jobId: job.id,
     modelId: model.id,
     baselineId: baseline.id,
@@ -111,7 +104,7 @@ export async function evaluate(job: Job, ctx: TJobContext): Promise<Prisma.Input
       queueHumanEval({
         jobId: job.id,
         roundId: round.id,
-        pairsFile: parsed.data.pairs_file,
+        pairsFile: result.pairs_file,
         model,
         baseline,
         sampling: { temperature: cfg.temperature, maxTokens: cfg.maxTokens },
@@ -119,9 +112,10 @@ export async function evaluate(job: Job, ctx: TJobContext): Promise<Prisma.Input
     );
     await appendJobLog(job.id, `queued ${humanEval} pairs for the blind side-by-side`);
   }
-  return {
-    ...(snap.result as Record<string, unknown>),
+  return storeResult("evaluate", {
     evaluation,
     humanEvalComparisons: humanEval,
-  } as Prisma.InputJsonValue;
+    ...(result.mean_reward ? { meanReward: result.mean_reward } : {}),
+    ...(result.seconds !== undefined ? { seconds: result.seconds } : {}),
+  });
 }

@@ -3,22 +3,20 @@
 // rejection-sampling policy, else the current policy; registered as `policy-r{round}-ppo`.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import { currentPolicy, resolveBasePolicy } from "@/lib/server/jobs/base-policy";
 import { appendJobLog, jobSpec } from "@/lib/server/jobs/transitions";
-import {
-  jobDir,
-  newestRoundPolicy,
-  registerPolicy,
-  rewardModelsFor,
-} from "@/lib/server/rlhf/models";
+import { jobDir, newestRoundPolicy, rewardModelsFor } from "@/lib/server/rlhf/models";
 import { promptPool, writePromptsFile } from "@/lib/server/rlhf/prompts";
 import { PermanentJobError, type TJobContext } from "../runner";
-import { permanent, runEngineJob } from "./engine-job";
+import {
+  engineFields,
+  permanent,
+  registerTrainedPolicy,
+  runEngineJob,
+  storeResult,
+} from "./engine-job";
 import { requireRound } from "./rejection-sampling";
-
-export const ZPpoResult = z.object({ model_dir: z.string().min(1) }).catchall(z.unknown());
 
 export async function ppo(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
   const spec = jobSpec(job);
@@ -76,29 +74,26 @@ export async function ppo(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonV
       },
     },
   });
-  const parsed = ZPpoResult.safeParse(snap.result);
-  if (!parsed.success) throw new PermanentJobError("the engine's PPO result has no model_dir");
-  const result = parsed.data;
-  const policy = await registerPolicy({
+  const { result, policy } = await registerTrainedPolicy({
+    job,
+    kind: "ppo",
+    label: "PPO",
+    raw: snap.result,
     baseName: `policy-r${round.number}-ppo`,
     parentId: base.id,
     roundId: round.id,
-    artifactPath: result.model_dir,
     metrics: {
-      ...result,
-      method: "ppo",
       referenceId: reference.id,
       rewardModels: { helpfulness: rewards.helpfulness.id, safety: rewards.safety.id },
-    } as Prisma.InputJsonValue,
+    },
   });
-  await appendJobLog(job.id, `registered ${policy.name}`);
-  return {
-    ...result,
+  return storeResult("ppo", {
+    ...engineFields(result),
     modelVersionId: policy.id,
     modelName: policy.name,
     baseModelId: base.id,
     referenceId: reference.id,
     rewardModelIds: { helpfulness: rewards.helpfulness.id, safety: rewards.safety.id },
     promptsFile,
-  } as Prisma.InputJsonValue;
+  });
 }

@@ -3,20 +3,20 @@
 // result is registered as the round's policy `policy-r{round}-rs` (parent: the base policy).
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
 import { prisma } from "@/lib/db";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import { currentPolicy, resolveBasePolicy } from "@/lib/server/jobs/base-policy";
 import { appendJobLog, jobSpec } from "@/lib/server/jobs/transitions";
-import { jobDir, registerPolicy, rewardModelsFor } from "@/lib/server/rlhf/models";
+import { jobDir, rewardModelsFor } from "@/lib/server/rlhf/models";
 import { earlierBestFiles, promptPool, writePromptsFile } from "@/lib/server/rlhf/prompts";
 import { PermanentJobError, type TJobContext } from "../runner";
-import { permanent, runEngineJob } from "./engine-job";
-
-/** What the platform needs of the engine's result; the rest is kept as it comes. */
-export const ZRejectionSamplingResult = z
-  .object({ model_dir: z.string().min(1), best_file: z.string().min(1) })
-  .catchall(z.unknown());
+import {
+  engineFields,
+  permanent,
+  registerTrainedPolicy,
+  runEngineJob,
+  storeResult,
+} from "./engine-job";
 
 export async function requireRound(job: Job, what: string) {
   if (!job.roundId)
@@ -81,32 +81,26 @@ export async function rejectionSampling(
       },
     },
   });
-  const parsed = ZRejectionSamplingResult.safeParse(snap.result);
-  if (!parsed.success)
-    throw new PermanentJobError(
-      `the engine's rejection sampling result lacks ${parsed.error.issues[0]?.path.join(".")}`,
-    );
-  const result = parsed.data;
-  const policy = await registerPolicy({
+  const { result, policy } = await registerTrainedPolicy({
+    job,
+    kind: "rejection_sampling",
+    label: "rejection sampling",
+    raw: snap.result,
     baseName: `policy-r${round.number}-rs`,
     parentId: base.id,
     roundId: round.id,
-    artifactPath: result.model_dir,
     metrics: {
-      ...result,
-      method: "rejection_sampling",
       rewardModels: { helpfulness: rewards.helpfulness.id, safety: rewards.safety.id },
       poolFiles: best.files,
-    } as Prisma.InputJsonValue,
+    },
   });
-  await appendJobLog(job.id, `registered ${policy.name}`);
-  return {
-    ...result,
+  return storeResult("rejection_sampling", {
+    ...engineFields(result),
     modelVersionId: policy.id,
     modelName: policy.name,
     baseModelId: base.id,
     rewardModelIds: { helpfulness: rewards.helpfulness.id, safety: rewards.safety.id },
     promptsFile,
     poolFiles: best.files,
-  } as Prisma.InputJsonValue;
+  });
 }

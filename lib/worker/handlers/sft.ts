@@ -13,10 +13,15 @@ import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { approvedDemonstrations, sftJsonl } from "@/lib/server/demonstrations/training";
 import { resolveBasePolicy } from "@/lib/server/jobs/base-policy";
-import { registerPolicy } from "@/lib/server/rlhf/models";
 import { jobSpec } from "@/lib/server/jobs/transitions";
 import { PermanentJobError, type TJobContext } from "../runner";
-import { permanent, runEngineJob } from "./engine-job";
+import {
+  engineFields,
+  permanent,
+  registerTrainedPolicy,
+  runEngineJob,
+  storeResult,
+} from "./engine-job";
 
 export async function sft(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
   const spec = jobSpec(job);
@@ -54,32 +59,25 @@ export async function sft(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonV
     },
     metricsExtra: { demonstrations: rows.length },
   });
-  const result = snap.result as Record<string, unknown>;
-  const modelDir =
-    typeof result.model_dir === "string" ? result.model_dir : path.join(outputDir, "model");
-
   const round = job.roundId
     ? await prisma.round.findUnique({ where: { id: job.roundId }, select: { number: true } })
     : null;
-  // Idempotent by folder: a retried attempt that already registered the model keeps that one.
-  const model = await registerPolicy({
+  const { result, policy: model } = await registerTrainedPolicy({
+    job,
+    kind: "sft",
+    label: "supervised fine-tuning",
+    raw: snap.result,
     baseName: round ? `policy-r${round.number}-sft` : "policy-sft",
     parentId: base.id,
     roundId: job.roundId,
-    artifactPath: modelDir,
-    metrics: {
-      stage: "sft",
-      ...result,
-      demonstrations: rows.length,
-      config: cfg,
-    } as Prisma.InputJsonValue,
+    metrics: { stage: "sft", demonstrations: rows.length, config: cfg },
   });
   await ctx.report({ progress: 1, phase: `saved as ${model.name}` });
-  return {
+  return storeResult("sft", {
+    ...engineFields(result),
     modelVersionId: model.id,
     modelName: model.name,
     parentId: base.id,
     demonstrations: rows.length,
-    ...result,
-  } as Prisma.InputJsonValue;
+  });
 }

@@ -13,9 +13,8 @@ import { resolveBasePolicy } from "@/lib/server/jobs/base-policy";
 import { buildDatasets, toJsonl } from "@/lib/server/training-data/build-datasets";
 import { jobSpec } from "@/lib/server/jobs/transitions";
 import { marginTable } from "@/lib/shared/jobs";
-import { ZTrainRewardResult } from "@/lib/shared/engine-protocol";
 import { PermanentJobError, type TJobContext } from "../runner";
-import { permanent, runEngineJob } from "./engine-job";
+import { engineFields, engineResult, permanent, runEngineJob, storeResult } from "./engine-job";
 
 export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
   const spec = jobSpec(job);
@@ -85,7 +84,8 @@ export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.In
         },
       },
     });
-    const result = ZTrainRewardResult.parse(snap.result);
+    const result = engineResult("train_reward", `${axis} reward model`, snap.result);
+    const { kind: _kind, ...fields } = result;
     const kind = axis === "helpfulness" ? "reward_helpfulness" : "reward_safety";
     const version = (await prisma.modelVersion.count({ where: { kind } })) + 1;
     const model = await prisma.modelVersion.create({
@@ -96,13 +96,13 @@ export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.In
         roundId: job.roundId,
         artifactPath: outputDir,
         metrics: {
-          ...result,
+          ...fields,
           datasets: ds.counts,
           margins: marginTable(cfg.margins),
         } as Prisma.InputJsonValue,
       },
     });
-    trained[axis] = { modelVersionId: model.id, ...result };
+    trained[axis] = { modelVersionId: model.id, ...engineFields(result) };
     // The final snapshot's metrics (the whole loss curve) stay on the job for the jobs page.
     await ctx.report({
       progress: share(1),
@@ -110,5 +110,5 @@ export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.In
       metrics: { axis, ...(snap.metrics ?? {}) } as Prisma.InputJsonValue,
     });
   }
-  return { datasets: ds.counts, models: trained } as Prisma.InputJsonValue;
+  return storeResult("train_reward", { datasets: ds.counts, models: trained });
 }

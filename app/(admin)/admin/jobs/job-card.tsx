@@ -7,21 +7,13 @@ import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
+import { jobKindLabel, storedResult } from "@/lib/shared/jobs";
 import type { AppRouter } from "@/lib/trpc/root";
 import { CompareBars, SeriesChart } from "../components/charts";
 
 export type TJobRow = inferRouterOutputs<AppRouter>["jobs"]["list"][number];
 
 export const ACTIVE_STATES = new Set(["queued", "running"]);
-
-export const KIND_LABELS: Record<string, string> = {
-  generate_pairs: "Generate pairs",
-  train_reward: "Reward-model training",
-  rejection_sampling: "Rejection sampling",
-  ppo: "PPO",
-  evaluate: "Evaluation",
-  sft: "Supervised fine-tuning",
-};
 
 const STATE_STYLE: Record<string, string> = {
   queued: "bg-slate-100 text-slate-800",
@@ -42,17 +34,15 @@ export function formatSeconds(s: number): string {
 type TRecord = Record<string, unknown>;
 const asRecord = (x: unknown): TRecord =>
   x && typeof x === "object" && !Array.isArray(x) ? (x as TRecord) : {};
-/** The first of `keys` that holds a finite number (results may use snake or camel case). */
-function num(o: TRecord, ...keys: string[]): number | undefined {
-  for (const k of keys) {
-    const v = o[k];
-    if (typeof v === "number" && Number.isFinite(v)) return v;
-  }
-  return undefined;
+/** `o[key]` when it is a finite number. Job.metrics is the engine's progress (snake_case, the
+ * engine protocol); results are read through storedResult (lib/shared/jobs.ts). */
+function num(o: TRecord, key: string): number | undefined {
+  const v = o[key];
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
 function lossPoints(metrics: TRecord): { step: number; loss: number }[] {
-  const curve = metrics.loss_curve ?? metrics.lossCurve;
+  const curve = metrics.loss_curve;
   if (!Array.isArray(curve)) return [];
   return curve.flatMap((p) =>
     Array.isArray(p) && typeof p[0] === "number" && typeof p[1] === "number"
@@ -63,8 +53,7 @@ function lossPoints(metrics: TRecord): { step: number; loss: number }[] {
 
 function ResultView({ job }: { job: TJobRow }) {
   const metrics = asRecord(job.metrics);
-  const result = asRecord(job.result);
-  const loss = lossPoints(metrics).length ? lossPoints(metrics) : lossPoints(result);
+  const loss = lossPoints(metrics);
   const lossChart = (title: string) => (
     <SeriesChart
       title={title}
@@ -88,27 +77,25 @@ function ResultView({ job }: { job: TJobRow }) {
       );
     }
     case "rejection_sampling": {
-      const mean =
-        num(result, "mean_reward", "meanReward") ?? num(metrics, "mean_reward", "meanReward");
-      const best =
-        num(result, "mean_best_reward", "meanBestReward") ??
-        num(metrics, "mean_best_reward", "meanBestReward");
-      const facts: [string, number | undefined][] = [
-        ["prompts", num(result, "prompts")],
-        ["samples", num(result, "samples")],
-        ["pool size", num(result, "pool_size", "poolSize")],
-        ["train steps", num(result, "train_steps", "trainSteps")],
-        ["final loss", num(result, "final_loss", "finalLoss")],
+      const result = storedResult("rejection_sampling", job.result) ?? {};
+      const mean = result.meanReward ?? num(metrics, "mean_reward");
+      const best = result.meanBestReward ?? num(metrics, "mean_best_reward");
+      const facts: [string, number | null | undefined][] = [
+        ["prompts", result.prompts],
+        ["samples", result.samples],
+        ["pool size", result.poolSize],
+        ["train steps", result.trainSteps],
+        ["final loss", result.finalLoss],
       ];
       return (
         <div className="mt-3 space-y-3" data-testid="rs-result">
           <dl className="flex flex-wrap gap-x-5 gap-y-1 text-slate-700">
             {facts
-              .filter(([, v]) => v !== undefined)
+              .filter((f): f is [string, number] => typeof f[1] === "number")
               .map(([k, v]) => (
                 <div key={k}>
                   <dt className="inline text-slate-500">{k} </dt>
-                  <dd className="inline font-medium">{Number.isInteger(v) ? v : v!.toFixed(4)}</dd>
+                  <dd className="inline font-medium">{Number.isInteger(v) ? v : v.toFixed(4)}</dd>
                 </div>
               ))}
           </dl>
@@ -137,10 +124,11 @@ function ResultView({ job }: { job: TJobRow }) {
         reward: num(it, "reward") ?? null,
         kl: num(it, "kl") ?? null,
         entropy: num(it, "entropy") ?? null,
-        clip_fraction: num(it, "clip_fraction", "clipFraction") ?? null,
+        clip_fraction: num(it, "clip_fraction") ?? null,
       }));
-      const stopped = result.stopped_early ?? result.stoppedEarly;
-      const reason = result.stop_reason ?? result.stopReason;
+      const result = storedResult("ppo", job.result) ?? {};
+      const stopped = result.stoppedEarly;
+      const reason = result.stopReason;
       return (
         <div className="mt-3 space-y-2" data-testid="ppo-result">
           {stopped === true && (
@@ -174,10 +162,9 @@ function ResultView({ job }: { job: TJobRow }) {
       );
     }
     case "evaluate": {
-      const rm = asRecord(result.reward_model ?? result.rewardModel);
-      const oracle = asRecord(result.oracle);
-      const wr = num(rm, "win_rate", "winRate");
-      const owr = num(oracle, "win_rate", "winRate");
+      const evaluation = storedResult("evaluate", job.result)?.evaluation;
+      const wr = evaluation?.rewardModel.winRate;
+      const owr = evaluation?.oracle?.winRate;
       return (
         <p className="mt-2 text-slate-700" data-testid="evaluate-result">
           {wr !== undefined && <>Win rate by the reward models {(wr * 100).toFixed(1)} %. </>}
@@ -224,7 +211,7 @@ export function JobCard({
     >
       <div className="flex flex-wrap items-center gap-3">
         <span className="font-medium" data-testid="job-kind">
-          {KIND_LABELS[job.kind] ?? job.kind}
+          {jobKindLabel(job.kind)}
         </span>
         {showRound && job.round && job.roundId && (
           <Link href={`/admin/rounds/${job.roundId}`} className="text-indigo-700 hover:underline">

@@ -1,0 +1,269 @@
+"use client";
+// One job's launch form, built from its kind's entry in the job-kind table (lib/shared/jobs.ts):
+// the fields with their defaults and help, errors under each field, and jobs.start with
+// { roundId, spec: { kind, config } }. Used by a round's page (every kind) and by the Jobs page
+// (the kinds that need no round), so each kind has exactly one form.
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import type { z } from "zod";
+import { useTRPC } from "@/lib/client/trpc";
+import { JOB_KIND_TABLE, ZJobSpec, type TJobFormField, type TJobKind } from "@/lib/shared/jobs";
+import { Field, TextInput, fieldId, inputClass, issuesByPath, parseNumber } from "./form-fields";
+
+type TValues = Record<string, string | boolean>;
+type TAxis = "helpfulness" | "safety";
+
+function defaultsOf(kind: TJobKind): Record<string, unknown> {
+  return JOB_KIND_TABLE[kind].config.parse({}) as Record<string, unknown>;
+}
+
+function initialValues(kind: TJobKind): TValues {
+  const defaults = defaultsOf(kind);
+  const fields: TJobFormField[] = JOB_KIND_TABLE[kind].form.fields;
+  return Object.fromEntries(
+    fields.map((f) => {
+      const v = defaults[f.name];
+      return [f.name, f.type === "checkbox" ? v === true : v === undefined ? "" : String(v)];
+    }),
+  );
+}
+
+/** The config the form's values say, with the messages of the number fields that are not numbers. */
+function configOf(fields: TJobFormField[], values: TValues) {
+  const config: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  for (const f of fields) {
+    const v = values[f.name];
+    if (f.type === "number") {
+      const n = parseNumber(String(v));
+      if (typeof n === "number") config[f.name] = n;
+      else errors[f.name] = n.error;
+    } else if (f.type === "checkbox") config[f.name] = v === true;
+    else if (f.type === "policy") {
+      if (v) config[f.name] = v;
+    } else config[f.name] = v;
+  }
+  return { config, errors };
+}
+
+function Checkboxes<T extends string>({
+  legend,
+  options,
+  checked,
+  onChange,
+  error,
+  capitalize = false,
+}: {
+  legend: string;
+  options: [T, string][];
+  checked: T[];
+  onChange: (next: T[]) => void;
+  error?: string | undefined;
+  capitalize?: boolean;
+}) {
+  return (
+    <fieldset className="text-sm">
+      <legend className="font-medium">{legend}</legend>
+      <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+        {options.map(([value, label]) => (
+          <label
+            key={value}
+            className={`flex items-center gap-1.5 ${capitalize ? "capitalize" : ""}`}
+          >
+            <input
+              type="checkbox"
+              checked={checked.includes(value)}
+              onChange={(e) =>
+                onChange(
+                  e.target.checked ? [...checked, value] : checked.filter((x) => x !== value),
+                )
+              }
+            />
+            {label}
+          </label>
+        ))}
+      </div>
+      {error && (
+        <p className="text-xs font-medium text-red-700" role="alert">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+function FieldInput({
+  f,
+  path,
+  value,
+  error,
+  policies,
+  onChange,
+}: {
+  f: TJobFormField;
+  path: string;
+  value: string | boolean | undefined;
+  error: string | undefined;
+  policies: { id: string; name: string }[];
+  onChange: (v: string | boolean) => void;
+}) {
+  if (f.type === "number")
+    return <TextInput path={path} value={String(value)} error={error} onChange={onChange} />;
+  if (f.type === "checkbox")
+    return (
+      <input
+        id={fieldId(path)}
+        type="checkbox"
+        checked={value === true}
+        onChange={(e) => onChange(e.target.checked)}
+      />
+    );
+  const options: [string, string][] =
+    f.type === "select"
+      ? f.options
+      : [["", f.defaultLabel], ...policies.map((p): [string, string] => [p.id, p.name])];
+  return (
+    <select
+      id={fieldId(path)}
+      value={String(value)}
+      onChange={(e) => onChange(e.target.value)}
+      className={inputClass}
+    >
+      {options.map(([v, label]) => (
+        <option key={v} value={v}>
+          {label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function LaunchForm({
+  kind,
+  roundId,
+  roundIds,
+  roundChoices,
+  policies,
+  onStarted,
+  showDescription = true,
+}: {
+  kind: TJobKind;
+  /** The round the job belongs to; none for a job launched from the Jobs page. */
+  roundId?: string | undefined;
+  /** The rounds whose data the job uses (a round's page: this one and the earlier ones). */
+  roundIds?: string[];
+  /** Without `roundIds`: the rounds to pick from (none picked = all). */
+  roundChoices?: { id: string; label: string }[];
+  policies: { id: string; name: string }[];
+  onStarted: () => void;
+  showDescription?: boolean;
+}) {
+  const trpc = useTRPC();
+  const form = JOB_KIND_TABLE[kind].form;
+  const fields: TJobFormField[] = form.fields;
+  const [values, setValues] = useState(() => initialValues(kind));
+  const [axes, setAxes] = useState<TAxis[]>(["helpfulness", "safety"]);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const start = useMutation(
+    trpc.jobs.start.mutationOptions({
+      onSuccess: () => {
+        setMessage({ ok: true, text: "Queued; follow it under Jobs below." });
+        onStarted();
+      },
+      onError: (e) => setMessage({ ok: false, text: e.message }),
+    }),
+  );
+  const defaults = defaultsOf(kind);
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const { config, errors: numberErrors } = configOf(fields, values);
+    if (form.axes) config.axes = axes;
+    if (form.roundIds) config.roundIds = roundIds ?? picked;
+    const schema: z.ZodType = JOB_KIND_TABLE[kind].config;
+    const parsed = schema.safeParse(config);
+    const all = { ...(parsed.success ? {} : issuesByPath(parsed.error)), ...numberErrors };
+    setErrors(all);
+    const spec = ZJobSpec.safeParse({ kind, config: parsed.data });
+    if (!parsed.success || !spec.success || Object.keys(numberErrors).length) {
+      setMessage({ ok: false, text: "Fix the fields marked below." });
+      return;
+    }
+    setMessage(null);
+    start.mutate({ roundId, spec: spec.data });
+  }
+
+  const idPrefix = `${kind}.`;
+  return (
+    <form
+      onSubmit={onSubmit}
+      noValidate
+      aria-label={form.title}
+      className="space-y-3"
+      data-testid={`launch-${kind}`}
+    >
+      {showDescription && <p className="text-sm text-slate-600">{form.description}</p>}
+      {form.roundIds && !roundIds && roundChoices && (
+        <Checkboxes
+          legend="Rounds (none selected = all)"
+          options={roundChoices.map((r): [string, string] => [r.id, r.label])}
+          checked={picked}
+          onChange={setPicked}
+          error={errors.roundIds}
+        />
+      )}
+      {form.axes && (
+        <Checkboxes<TAxis>
+          legend="Reward models"
+          options={[
+            ["helpfulness", "helpfulness"],
+            ["safety", "safety"],
+          ]}
+          capitalize
+          checked={axes}
+          onChange={setAxes}
+          error={errors.axes}
+        />
+      )}
+      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+        {fields.map((f) => {
+          const path = idPrefix + f.name;
+          const d = defaults[f.name];
+          const help = d === undefined ? f.help : `${f.help} Default ${String(d)}.`;
+          return (
+            <Field key={f.name} path={path} label={f.label} help={help} error={errors[f.name]}>
+              <FieldInput
+                f={f}
+                path={path}
+                value={values[f.name]}
+                error={errors[f.name]}
+                policies={policies}
+                onChange={(v) => setValues((s) => ({ ...s, [f.name]: v }))}
+              />
+            </Field>
+          );
+        })}
+      </div>
+      <div className="flex items-center gap-3">
+        <button
+          type="submit"
+          disabled={start.isPending}
+          className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+        >
+          {form.button}
+        </button>
+        {message && (
+          <p
+            role="status"
+            data-testid={`launch-message-${kind}`}
+            className={`text-sm ${message.ok ? "text-green-800" : "text-red-800"}`}
+          >
+            {message.text}
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}
