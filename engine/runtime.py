@@ -211,6 +211,8 @@ class Runtime:
                           use_graphs=self.device.type == "cuda" and s.decode_mode != "eager",
                           gate=self.gate, name=policy.id)
         self.gate.add(sched)
+        if sched.use_graphs:
+            sched.warmup()  # capture the decode graphs now, not on annotators' first requests
         return sched
 
     @property

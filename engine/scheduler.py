@@ -157,9 +157,11 @@ class Scheduler:
         self._graphs: dict[tuple[int, int], tuple[Any, torch.Tensor]] = {}
         self._ready = True
 
-    def _loop(self) -> None:
+    def _loop(self, warm: bool = False) -> None:
         with torch.no_grad():
             self._setup()
+            if warm and self.use_graphs:
+                self._capture_all()
             while True:
                 with self.cond:
                     while not self.waiting and not self.running:
@@ -238,7 +240,7 @@ class Scheduler:
             rows = [h.rows[i] for h, i in active]
             bucket = next(b for b in self.buckets if b >= max(rows) + 1)
             longest = max(len(h.prompt) + len(h.states[i].token_ids) for h, i in active)
-            span = min(self.ctx, -(-longest // self.span_step) * self.span_step)
+            span = self._span(longest)
             logits = self._decode(bucket, span)  # (bucket, V) float32
             self.stats["decode_rows"] += len(rows)
             parts.append(logits[torch.tensor(rows, device=self.device)])
@@ -247,6 +249,32 @@ class Scheduler:
             parts.append(logits.expand(h.n, -1))
         if active:  # every row of the step sampled at once, each with its own parameters
             self._sample_and_absorb(active, parts[0] if len(parts) == 1 else torch.cat(parts))
+
+    def _span(self, longest: int) -> int:
+        """Slots the decode step attends over: a multiple of span_step on CPU; with CUDA graphs a
+        power-of-two multiple (128, 256, ..., the context) so few graphs cover every length."""
+        if not self.use_graphs:
+            return min(self.ctx, -(-longest // self.span_step) * self.span_step)
+        span = self.span_step
+        while span < longest:
+            span *= 2
+        return min(span, self.ctx)
+
+    def warmup(self) -> None:
+        """Start the thread now and, with CUDA graphs, capture every (bucket, span) graph before
+        the first request (requests that arrive meanwhile wait in the queue)."""
+        with self.cond:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._loop, args=(True,), name=f"engine-scheduler-{self.name}",
+                                               daemon=True)
+                self.thread.start()
+
+    def _capture_all(self) -> None:
+        spans = sorted({self._span(n) for n in range(1, self.ctx + 1)})
+        for bucket in self.buckets:
+            for span in spans:
+                if (bucket, span) not in self._graphs:
+                    self._graphs[(bucket, span)] = self._capture(bucket, span)
 
     def _prefill_chunk(self, h: Handle, start: int, end: int) -> torch.Tensor:
         dev = self.device
@@ -392,14 +420,7 @@ def sample_rows(logits: torch.Tensor, params: list[SamplingParams], gens: list[O
             scaled = scaled.masked_fill(use & (scaled < kth), float("-inf"))
         tps = [p.top_p for p in params]
         if any(tp < 1.0 for tp in tps):
-            tp = torch.tensor(tps, device=dev)[:, None]
-            sorted_logits, order = torch.sort(scaled, dim=-1, descending=True)
-            probs = sorted_logits.softmax(dim=-1)
-            mass_before = probs.cumsum(dim=-1) - probs
-            drop_sorted = (mass_before >= tp) & (tp < 1.0)
-            drop_sorted[:, 0] = False
-            drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
-            scaled = scaled.masked_fill(drop, float("-inf"))
+            scaled = top_p_filter(scaled, torch.tensor(tps, device=dev)[:, None])
         probs = scaled.softmax(dim=-1)
         race = torch.ones_like(probs)
         for i in range(b):
@@ -408,6 +429,42 @@ def sample_rows(logits: torch.Tensor, params: list[SamplingParams], gens: list[O
         drawn = (probs / race).argmax(dim=-1)
         tokens = torch.where(torch.tensor(greedy, device=dev), tokens, drawn)
     return tokens, raw_logprobs.gather(-1, tokens[:, None]).squeeze(-1)
+
+
+def _top_p_sorted(scaled: torch.Tensor, tp: torch.Tensor) -> torch.Tensor:
+    """Exact top-p over the whole vocabulary (sampling.filter_logits' arithmetic)."""
+    sorted_logits, order = torch.sort(scaled, dim=-1, descending=True)
+    probs = sorted_logits.softmax(dim=-1)
+    mass_before = probs.cumsum(dim=-1) - probs
+    drop_sorted = (mass_before >= tp) & (tp < 1.0)
+    drop_sorted[:, 0] = False
+    drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+    return scaled.masked_fill(drop, float("-inf"))
+
+
+def top_p_filter(scaled: torch.Tensor, tp: torch.Tensor, candidates: int = 128) -> torch.Tensor:
+    """Top-p per row (tp: (B, 1); 1 = off). Sorting the whole vocabulary every step is the costly
+    part of sampling, so each row first looks at its `candidates` most likely tokens only: when
+    they already hold the row's top_p mass, every other token is dropped anyway and the answer is
+    the same; rows they do not cover take the full sort. Each row's result depends on that row
+    alone (never on its neighbours in the batch)."""
+    v = scaled.shape[-1]
+    if candidates >= v:
+        return _top_p_sorted(scaled, tp)
+    top, idx = torch.topk(scaled, candidates, dim=-1)  # (B, C) descending
+    probs = (top - torch.logsumexp(scaled, dim=-1, keepdim=True)).exp()
+    cum = probs.cumsum(dim=-1)
+    mass_before = cum - probs
+    drop_sorted = (mass_before >= tp) & (tp < 1.0)
+    drop_sorted[:, 0] = False
+    drop = torch.ones_like(scaled, dtype=torch.bool).scatter(-1, idx, drop_sorted)
+    drop &= tp < 1.0  # rows without top-p keep everything
+    out = scaled.masked_fill(drop, float("-inf"))
+    uncovered = ((cum[:, -1:] < tp) & (tp < 1.0)).squeeze(-1).nonzero().squeeze(-1).tolist()
+    if uncovered:
+        rows = torch.tensor(uncovered, device=scaled.device)
+        out[rows] = _top_p_sorted(scaled[rows], tp[rows])
+    return out
 
 
 class JobGate:

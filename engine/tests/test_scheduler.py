@@ -214,3 +214,17 @@ def test_256_simultaneous_connections_each_get_an_answer(live):
         t.join(120)
     statuses = [a.split(b" ", 2)[1] if a.startswith(b"HTTP/1.1 ") else a[:80] for a in answers]
     assert all(st in (b"200", b"503") for st in statuses), [st for st in statuses if st not in (b"200", b"503")][:5]
+
+
+def test_top_p_over_candidates_equals_the_full_sort():
+    from engine.sampling import filter_logits
+    from engine.scheduler import top_p_filter
+
+    gen = torch.Generator().manual_seed(0)
+    for trial in range(40):  # peaked to flat distributions: flat ones take the full-sort fallback
+        x = torch.randn(12, 2048, generator=gen) * (0.3 + trial / 8)
+        tp = torch.tensor([[0.9], [1.0], [0.5], [0.99]] * 3)
+        got = top_p_filter(x, tp).isinf()
+        for row in range(12):
+            want = filter_logits(x[row:row + 1], 1.0, 0, float(tp[row])).isinf()
+            assert torch.equal(got[row:row + 1], want), (trial, row)
