@@ -135,6 +135,82 @@ def train_procs() -> int:
         return 1
 
 
+DISTRIBUTED_KINDS = ("train_reward",)  # kinds whose loop shards its batches over ranks
+
+
+def launch(kind: str, spec, procs: int, device, report, should_stop) -> dict:
+    """Run one job on `procs` processes and relay rank 0's reports; -> its result.
+
+    ENGINE_TRAIN_LAUNCHER=torchrun uses `torchrun --nproc_per_node procs -m engine.distributed`;
+    the default spawns the ranks here with the same environment torchrun sets (RANK, WORLD_SIZE,
+    LOCAL_RANK, MASTER_ADDR, MASTER_PORT), which also works where torchrun is not installed."""
+    import socket
+    import subprocess
+    import tempfile
+    import threading
+
+    from .reward.train import Cancelled
+
+    os.makedirs(spec.output_dir, exist_ok=True)
+    spec_path = os.path.join(spec.output_dir, "spec.json")
+    with open(spec_path, "w") as f:
+        json.dump(spec.to_json(), f)
+    dev = str(device.type if hasattr(device, "type") else device)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    if os.environ.get("ENGINE_TRAIN_LAUNCHER") == "torchrun":
+        cmds = [(["torchrun", f"--nproc_per_node={procs}", "-m", "engine.distributed", kind, spec_path, dev], env)]
+    else:
+        port = int(os.environ.get("ENGINE_TRAIN_PORT", "0"))  # the rendezvous port; 0 = any free one
+        if not port:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+        base = {**env, "WORLD_SIZE": str(procs), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+                "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // procs)))}
+        cmds = [([sys.executable, "-m", "engine.distributed", kind, spec_path, dev],
+                 {**base, "RANK": str(r), "LOCAL_RANK": str(r)}) for r in range(procs)]
+    logs = [tempfile.TemporaryFile() for _ in cmds]
+    ps = [subprocess.Popen(c, env=e, cwd=root, stdout=subprocess.PIPE if i == 0 else subprocess.DEVNULL,
+                           stderr=logs[i], text=True) for i, (c, e) in enumerate(cmds)]
+    out: dict = {}
+
+    def read() -> None:
+        for line in ps[0].stdout:  # type: ignore[union-attr]
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if "report" in msg:
+                report(**msg["report"])
+            if "result" in msg:
+                out["result"] = msg["result"]
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        while any(p.poll() is None for p in ps):
+            if should_stop():
+                raise Cancelled()
+            if any(p.poll() not in (None, 0) for p in ps):
+                break
+            reader.join(0.2)
+    finally:
+        for p in ps:
+            if p.poll() is None:
+                p.terminate()
+        for p in ps:
+            p.wait()
+    reader.join(5)
+    bad = [(i, p.returncode) for i, p in enumerate(ps) if p.returncode != 0]
+    if bad or "result" not in out:
+        i = bad[0][0] if bad else 0
+        logs[i].seek(0)
+        tail = logs[i].read().decode(errors="replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"distributed run failed (rank {i}, exit {bad[0][1] if bad else 0}): " + " | ".join(tail))
+    return out["result"]
+
+
 def main(argv: list[str]) -> int:
     """`python -m engine.distributed <kind> <spec.json> [device]` under a launcher."""
     from .jobs import KINDS
@@ -151,6 +227,7 @@ def main(argv: list[str]) -> int:
         if d.is_main:
             print(json.dumps({"report": fields}), flush=True)
 
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     try:
         result = KINDS[kind][1](spec, device, report, lambda: False)
         if d.is_main:

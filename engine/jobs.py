@@ -30,6 +30,7 @@ from typing import Any, Callable, Optional
 
 import torch
 
+from . import distributed
 from .protocol import ApiError
 from .results import as_result, to_json
 from .reward.data import DataError
@@ -203,6 +204,10 @@ class JobManager:
 
     def _run(self, job: Job) -> None:
         run = KINDS[job.kind][1]
+        procs = distributed.train_procs()
+        if procs > 1 and job.kind in distributed.DISTRIBUTED_KINDS:  # ENGINE_TRAIN_PROCS: one process per device
+            def run(spec, device, report, should_stop, kind=job.kind):
+                return distributed.launch(kind, spec, procs, device, report, should_stop)
         try:
             result = run(job.spec, self.device, lambda **f: self._report(job, **f), lambda: self._should_stop(job))
             result = to_json(as_result(job.kind, result))  # engine/results.py: one dataclass per kind
