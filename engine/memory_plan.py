@@ -161,7 +161,8 @@ def plan(args: ModelArgs, kind: str, method: str = "full", batch: int = 8, seq_l
                                    lora_rank, lora_targets, shared_base, rollout_batch, reward_models,
                                    fused_attention)
         out.message += ": " + (" or ".join(out.suggestions) if out.suggestions else
-                               "no single-device setting fits; use a larger device or several (ENGINE_TRAIN_PROCS)")
+                               "no single-device setting fits: shard the base over several GPUs (FSDP, torch 2.x) "
+                               "or use a larger device")
     return out
 
 
