@@ -11,6 +11,8 @@ import {
   ZCombinedRewardResponse,
   ZCreateJobRequest,
   ZEngineJobId,
+  ZJobPlan,
+  ZJobPlanRequest,
   ZJobSnapshot,
   ZChatCompletionRequest,
   ZCompletion,
@@ -27,6 +29,8 @@ import {
   type TCombinedRewardRequest,
   type TCombinedRewardResponse,
   type TCreateJobRequest,
+  type TJobPlan,
+  type TJobPlanRequest,
   type TJobSnapshot,
   type TCompletion,
   type TCompletionChunk,
@@ -188,6 +192,13 @@ export class EngineClient {
   async createJob(req: TCreateJobRequest, opts?: TRequestOptions): Promise<TJobSnapshot> {
     const body = check(ZCreateJobRequest, req, "invalid job");
     return this.json("POST", "/v1/jobs", body, ZJobSnapshot, opts);
+  }
+
+  /** The memory plan of a job before submitting it: peak estimate, whether it fits the engine's
+   * device, and what to change when it does not (POST /v1/jobs/plan; no data files needed). */
+  async planJob(req: TJobPlanRequest, opts?: TRequestOptions): Promise<TJobPlan> {
+    const body = check(ZJobPlanRequest, req, "invalid job plan request");
+    return this.json("POST", "/v1/jobs/plan", body, ZJobPlan, opts);
   }
 
   async getJob(id: string, opts?: TRequestOptions): Promise<TJobSnapshot> {

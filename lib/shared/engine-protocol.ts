@@ -235,7 +235,26 @@ export const ZRewardAxis = z.enum(["helpfulness", "safety"]);
 /** The platform's job id: the engine keys jobs by it (POST is idempotent by id). */
 export const ZEngineJobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
+/** Training method fields of every training spec (engine/lora.py; docs/engine-protocol.md):
+ * absent `method` = the engine's default (LoRA above 1 B parameters, full below). */
+export const ZLoraTarget = z.enum(["q", "k", "v", "o", "gate", "up", "down"]);
+export const trainingMethodFields = {
+  method: z.enum(["full", "lora"]).optional(),
+  lora: z
+    .object({
+      rank: z.number().int().min(1).max(1024).optional(),
+      alpha: z.number().gt(0).optional(),
+      dropout: z.number().min(0).max(0.9).optional(),
+      targets: z.array(ZLoraTarget).min(1).optional(),
+    })
+    .optional(),
+  gradient_checkpointing: z.boolean().optional(),
+  /** LoRA: also write a merged Hugging Face checkpoint (result.merged_dir). */
+  save_merged: z.boolean().optional(),
+};
+
 export const ZTrainRewardSpec = z.object({
+  ...trainingMethodFields,
   /** A policy model directory (Hugging Face layout) whose trunk initialises the reward model. */
   base_model: z.string().min(1),
   /** The job's folder: the model, training.json, status.json and result.json go here. */
@@ -265,6 +284,7 @@ export type TEngineJobKind = z.infer<typeof ZEngineJobKind>;
 const ZRewardModelDirs = z.object({ helpfulness: z.string().min(1), safety: z.string().min(1) });
 
 export const ZRejectionSamplingSpec = z.object({
+  ...trainingMethodFields,
   base_model: z.string().min(1),
   output_dir: z.string().min(1),
   /** JSONL rows {id, messages (ending with user), is_safety}. */
@@ -285,6 +305,7 @@ export const ZRejectionSamplingSpec = z.object({
 export type TRejectionSamplingSpec = z.infer<typeof ZRejectionSamplingSpec>;
 
 export const ZPpoSpec = z.object({
+  ...trainingMethodFields,
   base_model: z.string().min(1),
   reference_model: z.string().min(1).optional(),
   output_dir: z.string().min(1),
@@ -320,6 +341,7 @@ export const ZEvaluateSpec = z.object({
 export type TEvaluateSpec = z.infer<typeof ZEvaluateSpec>;
 
 export const ZSftSpec = z.object({
+  ...trainingMethodFields,
   base_model: z.string().min(1),
   output_dir: z.string().min(1),
   /** JSONL rows {messages: [... ending with assistant]}. */
@@ -339,6 +361,34 @@ export const ZCreateJobRequest = z.discriminatedUnion("kind", [
   z.object({ id: ZEngineJobId, kind: z.literal("sft"), spec: ZSftSpec }),
 ]);
 export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
+
+/** POST /v1/jobs/plan: the memory plan of a job before it is submitted (engine/memory_plan.py).
+ * Only the fields that size memory are read: base_model (model for evaluate), method, lora,
+ * gradient_checkpointing, batch_size / minibatch_size, max_seq_len, rollout_batch, max_tokens. */
+export const ZJobPlanRequest = z.object({
+  kind: ZEngineJobKind,
+  spec: z.object({ base_model: z.string().min(1).optional(), model: z.string().min(1).optional() }).passthrough(),
+});
+export type TJobPlanRequest = z.infer<typeof ZJobPlanRequest>;
+
+export const ZJobPlan = z.object({
+  kind: ZEngineJobKind,
+  method: z.enum(["full", "lora"]),
+  batch: z.number().int(),
+  seq_len: z.number().int(),
+  device: z.string(),
+  peak_bytes: z.number(),
+  peak_gb: z.number(),
+  free_gb: z.number().nullable(),
+  fits: z.boolean(),
+  /** "needs ~96 GB, the device has 79 GB free: use method lora or batch 4" */
+  message: z.string(),
+  suggestions: z.array(z.string()),
+  components_gb: z.record(z.string(), z.number()),
+  gradient_checkpointing: z.boolean(),
+  shared_base: z.boolean().nullable(),
+});
+export type TJobPlan = z.infer<typeof ZJobPlan>;
 
 export const ZAccuracyCell = z.object({ accuracy: z.number().min(0).max(1).nullable(), n: z.number().int().nonnegative() });
 

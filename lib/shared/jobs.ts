@@ -35,7 +35,20 @@ export function marginTable(m: z.infer<typeof ZMargins>): [number, number, numbe
   return typeof m === "string" ? [...MARGIN_PRESETS[m]] : [...m];
 }
 
+/** Training method (engine/lora.py): absent = the engine's default, LoRA for a base above 1 B
+ * parameters and full fine-tuning below (the bundled model). Passed to the engine spec as
+ * `method` / `lora` (lib/shared/engine-protocol.ts trainingMethodFields). */
+export const ZTrainingMethod = z.enum(["full", "lora"]);
+export const ZLoraOptions = z.object({
+  rank: z.number().int().min(1).max(1024).optional(),
+  alpha: z.number().gt(0).optional(),
+  dropout: z.number().min(0).max(0.9).optional(),
+  targets: z.array(z.enum(["q", "k", "v", "o", "gate", "up", "down"])).min(1).optional(),
+});
+
 export const ZTrainRewardConfig = z.object({
+  method: ZTrainingMethod.optional(),
+  lora: ZLoraOptions.optional(),
   /** Rounds whose non-rejected annotations form the data; empty = all rounds. */
   roundIds: z.array(z.string().min(1).max(64)).max(50).default([]),
   /** Which reward models to train. */
@@ -66,6 +79,8 @@ export const ZRewardChoice = z.enum(["combined", "helpfulness", "safety"]);
 const ZModelId = z.string().min(1).max(64);
 
 export const ZRejectionSamplingConfig = z.object({
+  method: ZTrainingMethod.optional(),
+  lora: ZLoraOptions.optional(),
   /** Prompts drawn from this round's pool plus earlier rounds' (first user turns). */
   promptCount: z.number().int().min(1).max(100_000).default(256),
   /** K samples per prompt; the best by reward is kept. The paper's default for small models is 8. */
@@ -86,6 +101,8 @@ export const ZRejectionSamplingConfig = z.object({
 export type TRejectionSamplingConfig = z.infer<typeof ZRejectionSamplingConfig>;
 
 export const ZPpoConfig = z.object({
+  method: ZTrainingMethod.optional(),
+  lora: ZLoraOptions.optional(),
   iterations: z.number().int().min(1).max(10_000).default(20),
   /** Prompts (rollouts) per iteration. */
   rolloutBatch: z.number().int().min(1).max(4096).default(32),
@@ -127,6 +144,8 @@ export const ZEvaluateConfig = z.object({
 export type TEvaluateConfig = z.infer<typeof ZEvaluateConfig>;
 
 export const ZSftConfig = z.object({
+  method: ZTrainingMethod.optional(),
+  lora: ZLoraOptions.optional(),
   /** Rounds whose approved demonstrations form the data; empty = all rounds. */
   roundIds: z.array(z.string().min(1).max(64)).max(50).default([]),
   epochs: z.number().int().min(1).max(50).default(3),
