@@ -163,17 +163,38 @@ def set_state(trunk: nn.Module, adapter: Optional[Adapter]) -> None:
 
 
 def _make_hook(trunk: nn.Module, layer: int, parts: Sequence[tuple[str, int, int]]):
+    slots = [(f"{layer}_{p}", lo, hi) for p, lo, hi in parts]
+    width = parts[-1][2]
+
     def hook(module, inputs, out):
         adapter: Optional[Adapter] = trunk.lora_state
         if adapter is None:
             return out
-        x = inputs[0]
-        deltas = [(lo, hi, adapter.delta(f"{layer}_{p}", x)) for p, lo, hi in parts]
-        if all(d is None for _, _, d in deltas):
+        mine = [(k, lo, hi) for k, lo, hi in slots if k in adapter.lora_A]
+        if not mine:
             return out
-        if len(deltas) == 1:
-            return out + deltas[0][2].to(out.dtype)
-        pieces = [out[..., lo:hi] if d is None else out[..., lo:hi] + d.to(out.dtype) for lo, hi, d in deltas]
+        a0 = adapter.lora_A[mine[0][0]]
+        x = adapter.dropout(inputs[0].to(a0.dtype))
+        r = adapter.cfg.rank
+        if len(mine) == 1:
+            h = [x @ a0.t()]
+        else:  # one matmul for the A's of a fused projection (q/k/v, gate/up), then one per B
+            hs = x @ torch.cat([adapter.lora_A[k] for k, _, _ in mine], 0).t()
+            h = list(hs.split(r, dim=-1))
+        deltas = [(hi_, lo, hi) for hi_, (_, lo, hi) in zip(
+            [hh @ adapter.lora_B[k].t() for hh, (k, _, _) in zip(h, mine)], mine)]
+        scale = adapter.cfg.scale
+        if len(mine) == len(slots) and mine[0][1] == 0 and mine[-1][2] == width:  # every part adapted
+            d = deltas[0][0] if len(deltas) == 1 else torch.cat([d for d, _, _ in deltas], dim=-1)
+            return out + (d * scale).to(out.dtype)
+        pieces, at = [], 0
+        for d, lo, hi in deltas:
+            if lo > at:
+                pieces.append(out[..., at:lo])
+            pieces.append(out[..., lo:hi] + (d * scale).to(out.dtype))
+            at = hi
+        if at < out.shape[-1]:
+            pieces.append(out[..., at:])
         return torch.cat(pieces, dim=-1)
 
     return hook
