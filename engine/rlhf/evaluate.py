@@ -100,8 +100,11 @@ def run_evaluate(spec: EvaluateSpec, device: torch.device, report: Report,
         raise DataError("prompts_file holds no prompts")
 
     replies = {}
+    keep = None  # a policy that is the base of LoRA reward models: they score on it (one base in memory)
     for i, (name, path) in enumerate((("model", spec.model), ("baseline", spec.baseline))):
         model, tokenizer = common.load_policy(path, device)
+        if keep is None and any(common.shares_base(d, path) for d in spec.reward_models.values()):
+            keep = (path, model)
 
         def sampled(done: int, total: int, i: int = i) -> None:
             report(phase="sampling", progress=0.4 * (i + done / total), metrics={"prompts": len(prompts)})
@@ -113,7 +116,7 @@ def run_evaluate(spec: EvaluateSpec, device: torch.device, report: Report,
     if should_stop():
         raise Cancelled()
     report(phase="scoring", progress=0.8)
-    rms = common.load_reward_models(spec.reward_models, device, spec.reward)
+    rms = common.load_reward_models(spec.reward_models, device, spec.reward, shared=keep)
     rewards = {name: common.score(rms, prompts, replies[name], spec.reward, should_stop) for name in replies}
     result: dict = {"n": len(prompts),
                     "reward_model": win_tie_loss(rewards["model"], rewards["baseline"], spec.tie_margin),
@@ -131,6 +134,7 @@ def run_evaluate(spec: EvaluateSpec, device: torch.device, report: Report,
                                                                      "baseline": oracle["baseline"][i]}}
                              for i, p in enumerate(prompts)))
     result["pairs_file"] = pairs_file
+    result["shared_reward_models"] = list(rms.shared)
     result["mean_reward"] = {name: round(sum(r) / len(r), 6) for name, r in rewards.items()}
     result["seconds"] = round(time.time() - start, 3)
     with open(os.path.join(spec.output_dir, "evaluation.json"), "w") as f:

@@ -23,6 +23,7 @@ from .test_ppo import make_world, ppo_spec
 from .test_rlhf_jobs import dialogues_file, prompts_file
 
 CPU = torch.device("cpu")
+LORA_RANK, LORA_LR = 8, 1e-2  # the slow demo-world comparison below
 
 
 def quiet(**_):
@@ -105,6 +106,14 @@ def test_sft_and_rejection_sampling_with_lora(world, tmp_path, tokenizer_path):
     r = run_rejection_sampling(spec, CPU, quiet)
     assert r["method"] == "lora" and sorted(r["shared_reward_models"]) == ["helpfulness", "safety"]
     assert lora.is_peft_dir(r["model_dir"])
+    # Evaluation of the new policy against its base: the reward adapters score on the base.
+    from engine.rlhf.evaluate import run_evaluate
+    from engine.rlhf.spec import parse_evaluate
+
+    ev = parse_evaluate({"model": r["model_dir"], "baseline": world["policy"], "output_dir": str(tmp_path / "ev"),
+                         "prompts_file": prompts, "max_tokens": 8,
+                         "reward_models": {"helpfulness": world["rh_lora"], "safety": world["rs_lora"]}})
+    assert sorted(run_evaluate(ev, CPU, quiet)["shared_reward_models"]) == ["helpfulness", "safety"]
 
 
 def test_lora_reward_model_job(tmp_path, model_dir):
@@ -120,3 +129,23 @@ def test_lora_reward_model_job(tmp_path, model_dir):
     toks = torch.tensor([[1, 5, 9, 33, 7]])
     with torch.no_grad():
         assert (a(toks) - b(toks)).abs().max().item() <= 1e-5
+
+
+@pytest.mark.skipif(os.environ.get("ENGINE_LORA_RM_TEST") != "1",
+                    reason="slow: two reward-model trainings on the bundled model, ~2-3 min on 2 busy cores; "
+                           "set ENGINE_LORA_RM_TEST=1")
+def test_a_lora_reward_model_is_within_3_points_of_full_fine_tuning_on_the_demo_world(tmp_path):
+    """Bundled chat model, 600 demo-world helpfulness pairs, 2 epochs: held-out accuracy on
+    significantly-better pairs with LoRA within 3 points of full fine-tuning's."""
+    from engine.runtime import BUNDLED_MODEL
+
+    files = pair_files(str(tmp_path / "data"), 600, 400, seed=1)
+    acc = {}
+    for method, extra in (("full", {"learning_rate": 3e-3}),
+                          ("lora", {"learning_rate": LORA_LR, "lora": {"rank": LORA_RANK}})):
+        s = parse_train_reward(rm_spec(BUNDLED_MODEL, str(tmp_path / method), files, epochs=2, batch_size=16,
+                                       method=method, **extra))
+        table = train_reward(s, CPU, quiet)["table8"]["helpfulness"]
+        acc[method] = table["significantly_better"]["accuracy"]
+    print("significantly better:", acc)
+    assert acc["lora"] >= acc["full"] - 0.03, acc
