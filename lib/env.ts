@@ -20,6 +20,14 @@ export const ZServerEnv = z.object({
   /** The engine's HTTP address and shared token. */
   ENGINE_URL: ZUrl("http://127.0.0.1:8710").default("http://127.0.0.1:8710"),
   ENGINE_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /**
+   * Optional: send every annotation pair's generation to an external OpenAI-compatible server
+   * (vLLM, TGI, llama.cpp) instead of the engine: its base URL (…/v1), the model name it serves,
+   * and its API key if it wants one. Rewards and jobs still use the engine.
+   */
+  GENERATION_BACKEND_URL: ZUrl("http://gpu-host:8000/v1").optional(),
+  GENERATION_BACKEND_MODEL: z.string().min(1).optional(),
+  GENERATION_BACKEND_KEY: z.string().min(1).optional(),
 });
 export type TServerEnv = z.infer<typeof ZServerEnv>;
 

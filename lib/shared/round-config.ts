@@ -8,6 +8,18 @@ export const ZVariant = z.object({
   temperature: z.number().min(0, "temperature must be ≥ 0").max(2, "temperature must be ≤ 2"),
   topP: z.number().gt(0).max(1).default(0.95),
   maxTokens: z.number().int().min(1).max(2048).default(96),
+  /**
+   * Optional: sample this variant on an external OpenAI-compatible server (vLLM, TGI, llama.cpp)
+   * instead of the engine. The key is not stored: `apiKeyEnv` names the web server's environment
+   * variable that holds it.
+   */
+  backend: z
+    .object({
+      url: z.string().refine((s) => URL.canParse(s), { message: "must be a URL like http://gpu-host:8000/v1" }),
+      model: z.string().min(1).max(256),
+      apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must name an environment variable").optional(),
+    })
+    .optional(),
 });
 export type TVariant = z.infer<typeof ZVariant>;
 

@@ -10,7 +10,7 @@ import type { TPairEvent } from "@/lib/shared/pair-stream";
 import { ZVariant, type TVariant } from "@/lib/shared/round-config";
 import { resolvePolicyModels } from "./policies";
 import { ENGINE_BUSY_MESSAGE } from "@/lib/engine/client";
-import { streamChat } from "./engine-stream";
+import { externalBackend, streamChat } from "./engine-stream";
 import { sideOfVariant } from "./view";
 
 /** Generations per annotator per minute: sampling costs engine time that others share. */
@@ -141,7 +141,8 @@ async function samplePair(
     models[0].id === models[1].id &&
     a.temperature === b.temperature &&
     a.topP === b.topP &&
-    a.maxTokens === b.maxTokens;
+    a.maxTokens === b.maxTokens &&
+    JSON.stringify(a.backend ?? null) === JSON.stringify(b.backend ?? null);
   const requests = shared
     ? [{ side: 0 as const, n: 2 }]
     : [
@@ -168,6 +169,7 @@ async function samplePair(
         onDelta(side === 0 ? "A" : "B", text);
       },
       onBusy,
+      externalBackend(v),
     );
   }
   return { models, texts, seeds };
