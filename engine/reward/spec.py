@@ -103,9 +103,13 @@ def parse_method(spec: dict, base_model: Optional[str]) -> Method:
     if (not isinstance(targets, list) or not targets or not all(t in PARTS for t in targets)
             or len(set(targets)) != len(targets)):
         raise _bad("spec.lora.targets", f"'spec.lora.targets' must be a non-empty list of distinct {', '.join(PARTS)}")
-    rank = _num(opts, "rank", 8, 1, 1024, True)
-    alpha = float(_num(opts, "alpha", 2 * rank, 0.0, 1e6, False, lo_open=True))
-    dropout = float(_num(opts, "dropout", 0.0, 0.0, 0.9, False))
+    try:
+        rank = _num(opts, "rank", 8, 1, 1024, True)
+        alpha = float(_num(opts, "alpha", 2 * rank, 0.0, 1e6, False, lo_open=True))
+        dropout = float(_num(opts, "dropout", 0.0, 0.0, 0.9, False))
+    except ApiError as e:  # name the nested field: spec.lora.rank, not spec.rank
+        param = (e.param or "").replace("spec.", "spec.lora.", 1)
+        raise _bad(param, e.message.replace(f"'{e.param}'", f"'{param}'")) from None
     ckpt = spec.get("gradient_checkpointing")
     if ckpt is not None and not isinstance(ckpt, bool):
         raise _bad("spec.gradient_checkpointing", "'spec.gradient_checkpointing' must be true, false or absent")
