@@ -3,6 +3,7 @@
 // held goes back to the queue when its lease runs out (≤ 30 s), exactly as after a crash.
 import os from "node:os";
 import { env } from "@/lib/env";
+import { ensureFirstPolicy } from "@/lib/server/models/policies";
 import { HANDLERS as handlers } from "@/lib/worker/handlers";
 import { runWorker } from "@/lib/worker/runner";
 
@@ -17,6 +18,10 @@ try {
   console.error(`worker: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(2);
 }
+// The first policy is registered once, at start, after the engine (lib/server/models/policies.ts).
+await ensureFirstPolicy().catch((error: unknown) =>
+  console.error(`worker: first policy not registered yet: ${String(error)}`),
+);
 console.log(`worker ready (${workerId})`);
 runWorker({
   workerId,

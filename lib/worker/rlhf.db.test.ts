@@ -73,7 +73,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
     { timeout: 600_000 },
     async () => {
       const { advanceRound } = await import("@/lib/server/rounds/transitions");
-      const { latestPolicies } = await import("@/lib/server/annotation/policies");
+      const { latestPolicies } = await import("@/lib/server/models/policies");
       await run({
         kind: "train_reward",
         config: { epochs: 1, learningRate: 1e-3, batchSize: 8, testFraction: 0.25, seed: 1 },
@@ -161,7 +161,7 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
     "pools the earlier round's best samples into the next round's rejection sampling",
     { timeout: 300_000 },
     async () => {
-      const { latestPolicies } = await import("@/lib/server/annotation/policies");
+      const { latestPolicies } = await import("@/lib/server/models/policies");
       const r2 = await suite.db.prisma.round.create({
         data: { number: 2, name: "r2", status: "rlhf", config: defaultRoundConfig() },
       });

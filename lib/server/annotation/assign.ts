@@ -8,6 +8,7 @@ import { DomainError } from "@/lib/server/errors";
 import type { TStartDialogue } from "@/lib/shared/annotation";
 import type { TAxis, TMessage } from "@/lib/shared/protocol";
 import { parseRoundConfig, type TRoundConfig } from "@/lib/shared/round-config";
+import { initialStatus } from "./lifecycle";
 import { ITEM_INCLUDE, toItemView, type TItemView } from "./view";
 
 export type TRandom = () => number;
@@ -193,7 +194,7 @@ async function createTurnComparison(
       samplingA: a,
       samplingB: b,
       swapped: args.random() < 0.5,
-      status: "generating",
+      status: initialStatus(false),
     },
   });
   const assignment = await tx.assignment.create({

@@ -8,9 +8,10 @@ import { DomainError } from "@/lib/server/errors";
 import { ZMessages, type TMessage } from "@/lib/shared/protocol";
 import type { TPairEvent } from "@/lib/shared/pair-stream";
 import { ZVariant, type TVariant } from "@/lib/shared/round-config";
-import { resolvePolicyModels } from "./policies";
+import { resolvePolicyModels } from "@/lib/server/models/policies";
 import { ENGINE_BUSY_MESSAGE } from "@/lib/engine/client";
 import { externalBackend, streamChat } from "./engine-stream";
+import { pairSampled, samplingFailed, startSampling } from "./lifecycle";
 import { sideOfVariant } from "./view";
 
 /** Generations per annotator per minute: sampling costs engine time that others share. */
@@ -77,10 +78,7 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
   const c = await prisma.comparison.findUniqueOrThrow({ where: { id: comparisonId } });
   const variants: [TVariant, TVariant] = [ZVariant.parse(c.samplingA), ZVariant.parse(c.samplingB)];
   const messages = ZMessages.parse(c.context);
-  await prisma.comparison.update({
-    where: { id: comparisonId },
-    data: { status: "generating", error: null },
-  });
+  await startSampling(prisma, comparisonId);
   emit({ type: "reset" });
 
   let sampled: Awaited<ReturnType<typeof samplePair>>;
@@ -93,28 +91,20 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
     );
   } catch (error) {
     const message = describeEngineError(error);
-    await prisma.comparison.update({
-      where: { id: comparisonId },
-      data: { status: "failed", error: message },
-    });
+    await samplingFailed(prisma, comparisonId, message);
     emit({ type: "error", message, retryable: true });
     return;
   }
   const { models, texts, seeds } = sampled;
   // PostgreSQL text cannot hold NUL, which a sampled byte-fallback token can produce.
   const [responseA, responseB] = [cleanText(texts[0]), cleanText(texts[1])];
-  await prisma.comparison.update({
-    where: { id: comparisonId },
-    data: {
-      responseA,
-      responseB,
-      modelAId: models[0].id,
-      modelBId: models[1].id,
-      samplingA: { ...variants[0], seed: seeds[0] },
-      samplingB: { ...variants[1], seed: seeds[1] },
-      status: "ready",
-      error: null,
-    },
+  await pairSampled(prisma, comparisonId, {
+    responseA,
+    responseB,
+    modelAId: models[0].id,
+    modelBId: models[1].id,
+    samplingA: { ...variants[0], seed: seeds[0] },
+    samplingB: { ...variants[1], seed: seeds[1] },
   });
   emit({
     type: "done",

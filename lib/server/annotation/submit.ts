@@ -7,6 +7,7 @@ import { DomainError } from "@/lib/server/errors";
 import { UNDO_GRACE_MS, type TSubmitAnnotation } from "@/lib/shared/annotation";
 import { parseRoundConfig } from "@/lib/shared/round-config";
 import type { TRandom } from "./assign";
+import { labelled, labelUndone } from "./lifecycle";
 import { variantOfSide } from "./view";
 
 export type TSubmitResult = {
@@ -120,8 +121,7 @@ export async function submitAnnotation(
       const submitted = await tx.assignment.count({
         where: { comparisonId: c.id, status: "submitted" },
       });
-      if (submitted >= wanted)
-        await tx.comparison.update({ where: { id: c.id }, data: { status: "complete" } });
+      await labelled(tx, c.id, submitted, wanted);
 
       // In the annotator's own dialogue, the chosen response becomes the assistant turn.
       const own = assignment.source === "own" && c.dialogueId !== null;
@@ -218,7 +218,7 @@ export async function undoAnnotation(annotatorId: string, annotationId: string, 
         leaseExpiresAt: new Date(now.getTime() + config.leaseMinutes * 60_000),
       },
     });
-    await tx.comparison.update({ where: { id: c.id }, data: { status: "ready" } });
+    await labelUndone(tx, c.id);
     return { assignmentId: annotation.assignmentId };
   });
 }

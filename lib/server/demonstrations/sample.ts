@@ -5,7 +5,7 @@ import "server-only";
 import { env } from "@/lib/env";
 import { activeRound } from "@/lib/server/annotation/assign";
 import { streamChat } from "@/lib/server/annotation/engine-stream";
-import { resolvePolicyModels } from "@/lib/server/annotation/policies";
+import { resolvePolicyModels } from "@/lib/server/models/policies";
 import { DomainError } from "@/lib/server/errors";
 import { trimMessages, type TSampleRef } from "@/lib/shared/demonstrations";
 import type { TMessage } from "@/lib/shared/protocol";

@@ -4,7 +4,6 @@ import "server-only";
 // averages for reward models; the round evaluation's win rates for policies) and whether its
 // checkpoint can be downloaded.
 import { prisma } from "@/lib/db";
-import { latestPolicies } from "@/lib/server/annotation/policies";
 import { resolveCheckpoint } from "@/lib/server/export/models";
 import { ZTable8 } from "@/lib/shared/reward-metrics";
 import { ZRoundEvaluation, type TRoundEvaluation } from "@/lib/shared/rlhf";
@@ -47,21 +46,6 @@ function numbersOf(metrics: unknown): { key: string; value: number }[] {
     .filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1]))
     .slice(0, 8)
     .map(([key, value]) => ({ key, value }));
-}
-
-/**
- * Before any round has sampled, no version exists yet: register the engine's loaded model as the
- * first policy (as the first round would), so the tree has its root. Waits at most `waitMs` for
- * the engine; an engine that is down leaves the tree empty, to be filled later.
- */
-export async function ensureFirstPolicy(waitMs = 3000): Promise<void> {
-  if ((await prisma.modelVersion.count({ where: { kind: "policy" } })) > 0) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    latestPolicies().catch(() => undefined),
-    new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
-  ]);
-  clearTimeout(timer);
 }
 
 /** The lineage forest (one tree per version without a parent, the first policy first). */

@@ -9,6 +9,7 @@ import { DomainError } from "@/lib/server/errors";
 import { ZMessages } from "@/lib/shared/protocol";
 import type { TEngineResultOf } from "@/lib/shared/jobs";
 import { ZRoundEvaluation, type TRoundEvaluation } from "@/lib/shared/rlhf";
+import { initialStatus } from "@/lib/server/annotation/lifecycle";
 import { HELDOUT_TAG } from "./prompts";
 
 /** The engine's evaluate result (lib/shared/jobs.ts, docs/engine-protocol.md). */
@@ -134,7 +135,7 @@ export async function queueHumanEval(args: {
             samplingA: sampling(args.model),
             samplingB: sampling(args.baseline),
             swapped: random() < 0.5,
-            status: "ready",
+            status: initialStatus(true),
           },
         });
       }

@@ -132,9 +132,8 @@ describe(`RLHF domain on ${TEST_BACKEND}`, () => {
   });
 
   it("counts a round's policy only once the round is published, newest PPO first", async () => {
-    const { latestPolicies, resolvePolicyModels } =
-      await import("@/lib/server/annotation/policies");
-    const { roundPolicy } = await import("./models");
+    const { latestPolicies, resolvePolicyModels } = await import("@/lib/server/models/policies");
+    const { roundPolicy } = await import("@/lib/server/models/policies");
     await db.prisma.modelVersion.updateMany({ data: { roundId: null } }).catch(() => undefined);
     await db.prisma.modelVersion.deleteMany({});
     const r = await db.prisma.round.create({

@@ -14,7 +14,8 @@ import {
   type TJobSpec,
   type TJobSpecInput,
 } from "@/lib/shared/jobs";
-import { newestRoundPolicy, requirePolicy, roundRewardKinds } from "./models";
+import { newestRoundPolicy, requirePolicy } from "@/lib/server/models/policies";
+import { roundRewardKinds } from "./models";
 
 /** The round states in which a job of each kind may start (the job-kind table). */
 export const KIND_ROUND_STATES = Object.fromEntries(

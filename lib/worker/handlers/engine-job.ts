@@ -13,7 +13,7 @@ import { EngineError } from "@/lib/engine/client";
 import { engine } from "@/lib/server/engine";
 import { DomainError } from "@/lib/server/errors";
 import { appendJobLog } from "@/lib/server/jobs/transitions";
-import { registerPolicy } from "@/lib/server/rlhf/models";
+import { registerPolicy } from "@/lib/server/models/policies";
 import type { TCreateJobRequest, TJobSnapshot } from "@/lib/shared/engine-protocol";
 import {
   ZStoredResult,

@@ -5,19 +5,14 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
-import { currentPolicy } from "@/lib/server/jobs/base-policy";
+import { currentPolicy, newestRoundPolicy, requirePolicy } from "@/lib/server/models/policies";
 import { appendJobLog, jobSpec } from "@/lib/server/jobs/transitions";
 import {
   queueHumanEval,
   storeRoundEvaluation,
   toRoundEvaluation,
 } from "@/lib/server/rlhf/evaluation";
-import {
-  jobDir,
-  newestRoundPolicy,
-  requirePolicy,
-  rewardModelsFor,
-} from "@/lib/server/rlhf/models";
+import { jobDir, rewardModelsFor } from "@/lib/server/rlhf/models";
 import { unusedRoundPrompts, writePromptsFile } from "@/lib/server/rlhf/prompts";
 import { PermanentJobError, type TJobContext } from "../runner";
 import { engineResult, permanent, runEngineJob, storeResult } from "./engine-job";

@@ -4,9 +4,9 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
-import { currentPolicy, resolveBasePolicy } from "@/lib/server/jobs/base-policy";
+import { currentPolicy, newestRoundPolicy, resolveBasePolicy } from "@/lib/server/models/policies";
 import { appendJobLog, jobSpec } from "@/lib/server/jobs/transitions";
-import { jobDir, newestRoundPolicy, rewardModelsFor } from "@/lib/server/rlhf/models";
+import { jobDir, rewardModelsFor } from "@/lib/server/rlhf/models";
 import { promptPool, writePromptsFile } from "@/lib/server/rlhf/prompts";
 import { PermanentJobError, type TJobContext } from "../runner";
 import {

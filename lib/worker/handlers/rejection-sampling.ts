@@ -5,7 +5,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { prisma } from "@/lib/db";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
-import { currentPolicy, resolveBasePolicy } from "@/lib/server/jobs/base-policy";
+import { currentPolicy, resolveBasePolicy } from "@/lib/server/models/policies";
 import { appendJobLog, jobSpec } from "@/lib/server/jobs/transitions";
 import { jobDir, rewardModelsFor } from "@/lib/server/rlhf/models";
 import { earlierBestFiles, promptPool, writePromptsFile } from "@/lib/server/rlhf/prompts";

@@ -12,7 +12,7 @@ import { prisma } from "@/lib/db";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { approvedDemonstrations, sftJsonl } from "@/lib/server/demonstrations/training";
-import { resolveBasePolicy } from "@/lib/server/jobs/base-policy";
+import { resolveBasePolicy } from "@/lib/server/models/policies";
 import { jobSpec } from "@/lib/server/jobs/transitions";
 import { PermanentJobError, type TJobContext } from "../runner";
 import {

@@ -9,7 +9,7 @@ import path from "node:path";
 import { prisma } from "@/lib/db";
 import type { Job, Prisma } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
-import { resolveBasePolicy } from "@/lib/server/jobs/base-policy";
+import { resolveBasePolicy } from "@/lib/server/models/policies";
 import { buildDatasets, toJsonl } from "@/lib/server/training-data/build-datasets";
 import { jobSpec } from "@/lib/server/jobs/transitions";
 import { marginTable } from "@/lib/shared/jobs";

@@ -1,0 +1,93 @@
+import "server-only";
+// The comparison lifecycle: its states, its moves, and the only code that writes
+// Comparison.status (prisma/schema.prisma documents the same picture).
+//
+//   (created for an annotator) ──► generating ──sampled──► ready ──enough labels──► complete
+//   (created already sampled: a blind side-by-side) ───────► ready ◄──────undo─────────┘
+//                                  generating ──engine error──► failed ──retry──► generating
+//
+// `generating` also restarts itself (a stream reopened after the web process died mid-sample);
+// `complete` takes further labels (a gold item) and stays complete; an undo of a label on a
+// comparison that was not complete yet leaves it ready. Every move is a conditional UPDATE on the
+// states it may come from, so a move from anywhere else fails instead of writing a wrong state.
+import { prisma } from "@/lib/db";
+import type { Prisma } from "@/lib/generated/prisma/client";
+
+export const COMPARISON_STATES = ["generating", "ready", "complete", "failed"] as const;
+export type TComparisonState = (typeof COMPARISON_STATES)[number];
+
+/** The states a comparison may move to from each state. */
+export const COMPARISON_MOVES: Record<TComparisonState, readonly TComparisonState[]> = {
+  generating: ["generating", "ready", "failed"],
+  failed: ["generating"],
+  ready: ["complete", "ready"],
+  complete: ["complete", "ready"],
+};
+
+/** The states a new comparison starts in: to be sampled, or sampled already. */
+export const INITIAL_STATES = ["generating", "ready"] as const;
+
+export function canMove(from: TComparisonState, to: TComparisonState): boolean {
+  return COMPARISON_MOVES[from].includes(to);
+}
+
+type TDb = Prisma.TransactionClient | typeof prisma;
+
+/** One move: `from` are the states this writer moves out of (each a move of the table). */
+async function move(
+  db: TDb,
+  comparisonId: string,
+  from: TComparisonState[],
+  to: TComparisonState,
+  data: Omit<Prisma.ComparisonUncheckedUpdateManyInput, "status"> = {},
+) {
+  const illegal = from.filter((f) => !canMove(f, to));
+  if (illegal.length) throw new Error(`not a comparison move: ${illegal.join(", ")} → ${to}`);
+  const { count } = await db.comparison.updateMany({
+    where: { id: comparisonId, status: { in: from } },
+    data: { ...data, status: to },
+  });
+  if (count === 0)
+    throw new Error(
+      `comparison ${comparisonId} cannot become ${to}: it is not ${from.join(" or ")}`,
+    );
+}
+
+/** The status a comparison is created with (its only other writer is this module). */
+export function initialStatus(sampled: boolean): (typeof INITIAL_STATES)[number] {
+  return sampled ? "ready" : "generating";
+}
+
+/** Sampling (re)starts: generating, the last error cleared. */
+export function startSampling(db: TDb, comparisonId: string) {
+  return move(db, comparisonId, ["generating", "failed"], "generating", { error: null });
+}
+
+/** The engine failed: failed, with the reason shown to the annotator. */
+export function samplingFailed(db: TDb, comparisonId: string, error: string) {
+  return move(db, comparisonId, ["generating"], "failed", { error });
+}
+
+/** The pair is stored: ready to be labelled. */
+export function pairSampled(
+  db: TDb,
+  comparisonId: string,
+  pair: Omit<Prisma.ComparisonUncheckedUpdateManyInput, "status" | "error">,
+) {
+  return move(db, comparisonId, ["generating"], "ready", { ...pair, error: null });
+}
+
+/** A label was submitted: complete once `submitted` labels reach `wanted`, else unchanged. */
+export async function labelled(
+  db: TDb,
+  comparisonId: string,
+  submitted: number,
+  wanted: number,
+): Promise<void> {
+  if (submitted >= wanted) await move(db, comparisonId, ["ready", "complete"], "complete");
+}
+
+/** A label was undone: the comparison is ready for its label again. */
+export function labelUndone(db: TDb, comparisonId: string) {
+  return move(db, comparisonId, ["complete", "ready"], "ready");
+}
