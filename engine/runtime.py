@@ -277,7 +277,10 @@ class ModelDirectories:
             entry = self.make(loaded)
             self.loaded[path] = entry
             while len(self.loaded) > self.capacity:
-                self.loaded.popitem(last=False)
+                _, evicted = self.loaded.popitem(last=False)
+                for part in evicted if isinstance(evicted, tuple) else (evicted,):
+                    if hasattr(part, "close"):  # a policy's scheduler: end its thread, free its cache
+                        part.close()
             return entry
 
     def values(self) -> list[Any]:

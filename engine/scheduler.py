@@ -26,10 +26,12 @@ while generation is busy, for at most `job_wait_s`, so time to first token stays
 
 from __future__ import annotations
 
+import atexit
 import queue
 import random
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -83,6 +85,18 @@ class Handle:
         return self.updates.get(timeout=timeout)
 
 
+_LIVE: "weakref.WeakSet[Scheduler]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """A scheduler thread still alive when the interpreter exits makes the process abort
+    ("terminate called without an active exception", status 134, from the OpenMP/ATen thread
+    state it holds): end every one first."""
+    for sched in list(_LIVE):
+        sched.stop(timeout=5.0)
+
+
 def _buckets(limit: int) -> list[int]:
     out, b = [], 1
     while b < limit:
@@ -116,6 +130,9 @@ class Scheduler:
         self.thread: Optional[threading.Thread] = None
         self.stats = {"steps": 0, "decode_rows": 0, "prefill_tokens": 0}
         self._ready = False
+        self.closed = False
+        self._stopping = False
+        _LIVE.add(self)
 
     # -- the HTTP side ---------------------------------------------------------------------------
     def submit(self, prompt: Sequence[int], params: SamplingParams, n: int = 1) -> Handle:
@@ -134,6 +151,26 @@ class Scheduler:
                 self.thread.start()
             self.cond.notify_all()
         return handle
+
+    def close(self) -> None:
+        """The policy was evicted: requests in flight finish, then the thread ends and the KV cache
+        is freed. A later submit would start the thread again."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        if self.gate is not None:
+            self.gate.remove(self)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Shut down now (process exit): requests in flight fail, the thread ends."""
+        with self.cond:
+            self._stopping = True
+            thread = self.thread
+            self.cond.notify_all()
+        if thread is not None and thread.ident is not None:
+            thread.join(timeout)
+        for h in list(self.running) + self._take_waiting():
+            self._finish(h, error="the engine is shutting down")
 
     def wake(self) -> None:
         with self.cond:
@@ -164,7 +201,11 @@ class Scheduler:
                 self._capture_all()
             while True:
                 with self.cond:
-                    while not self.waiting and not self.running:
+                    while not self.waiting and not self.running or self._stopping:
+                        if self.closed or self._stopping:  # evicted from the LRU: free the KV cache and end the thread
+                            self.model.clear_cache()
+                            self._ready, self.thread = False, None  # a late submit starts a new one
+                            return
                         self.cond.wait()
                 try:
                     self.step()
@@ -481,6 +522,10 @@ class JobGate:
 
     def add(self, scheduler: Scheduler) -> None:
         self.schedulers.append(scheduler)
+
+    def remove(self, scheduler: Scheduler) -> None:
+        if scheduler in self.schedulers:
+            self.schedulers.remove(scheduler)
 
     def busy(self) -> bool:
         return any(s.busy() for s in list(self.schedulers))

@@ -228,3 +228,15 @@ def test_top_p_over_candidates_equals_the_full_sort():
         for row in range(12):
             want = filter_logits(x[row:row + 1], 1.0, 0, float(tp[row])).isinf()
             assert torch.equal(got[row:row + 1], want), (trial, row)
+
+
+def test_a_closed_scheduler_finishes_its_requests_then_frees_the_cache_and_can_restart(bundled):
+    model, tok = bundled
+    sched = Scheduler(model, tok, max_rows=4)
+    p = prompts(tok, 1)[0]
+    first = run_all(sched, [(p, SamplingParams(temperature=0, max_tokens=6), 1)])
+    sched.close()
+    assert _wait_until(lambda: sched.thread is None, 10)
+    assert model.model.layers[0].self_attn.cache is None
+    assert run_all(sched, [(p, SamplingParams(temperature=0, max_tokens=6), 1)]) == first
+    model.clear_cache()
