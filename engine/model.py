@@ -9,7 +9,10 @@ Three ways to run the attention, chosen by the caller:
   * no cache   (training, reward scoring): causal attention over the given tokens;
   * prefill    : attend over the prompt, and write its keys/values into the static cache at
                  slots [0, T); the cache may hold `n` rows per prompt (shared prefill);
-  * decode     : one new token per row, written at slot `input_pos`, attending over the cache.
+  * decode     : one new token per row, written at slot `input_pos`, attending over the cache;
+  * rows       : continuous batching (engine/scheduler.py): each sequence writes its new tokens at
+                 its own slots of its own cache rows and attends over the first `span` slots
+                 (`input_pos` is a RowIndex).
 Shapes: B batch, T tokens, S cache slots, H query heads, K kv heads, D head dim, C model dim.
 """
 
