@@ -198,6 +198,32 @@ def load_checkpoint(path: str) -> Checkpoint:
     return load_hf(path) if detect_layout(path) == "hf" else load_meta(path)
 
 
+_BASE_CACHE: dict = {}  # one base checkpoint (CPU tensors) shared by the adapters on it
+_BASE_CACHE_LOCK = __import__("threading").Lock()
+
+
+def _cached_base(path: str) -> Checkpoint:
+    """The base of adapter folders, kept in memory (the last one, when its weights are at most
+    ENGINE_PEFT_BASE_CACHE_GB, default 8): loading round after round of adapters on one base
+    (policies by directory, reward models) reads the base once. Keyed by real path and mtimes."""
+    real = os.path.realpath(path)
+    try:
+        key = (real, tuple(sorted((f, os.stat(os.path.join(real, f)).st_mtime_ns) for f in os.listdir(real)
+                                  if f.endswith((".safetensors", ".json", ".pth")))))
+    except OSError:
+        return load_checkpoint(path)
+    with _BASE_CACHE_LOCK:
+        hit = _BASE_CACHE.get("entry")
+        if hit is not None and hit[0] == key:
+            return hit[1]
+    ckpt = load_checkpoint(path)
+    nbytes = sum(t.numel() * t.element_size() for t in ckpt.state_dict.values())
+    if nbytes <= float(os.environ.get("ENGINE_PEFT_BASE_CACHE_GB", "8")) * 1024 ** 3:
+        with _BASE_CACHE_LOCK:
+            _BASE_CACHE["entry"] = (key, ckpt)
+    return ckpt
+
+
 def load_peft_merged(path: str) -> Checkpoint:
     """A PEFT LoRA folder (engine/lora.py) as one checkpoint: its base (adapter_config.json's
     base_model_name_or_path, itself possibly an adapter folder) with the adapter merged in."""
@@ -206,7 +232,7 @@ def load_peft_merged(path: str) -> Checkpoint:
     base_path = lora.base_of(path)
     if not os.path.isabs(base_path):
         base_path = os.path.normpath(os.path.join(path, base_path))
-    base = load_checkpoint(base_path)
+    base = _cached_base(base_path)
     adapter = lora.load_peft(path, base.args)
     model = Llama(base.args)
     state = {k: v for k, v in base.state_dict.items() if k != "score.weight"}

@@ -138,3 +138,20 @@ def test_default_method_threshold():
 
     assert lora.default_method(named_config("7B")) == "lora"
     assert lora.default_method(named_config("tiny")) == "full"
+
+
+def test_adapters_on_one_base_read_the_base_once(tmp_path, tokenizer_path, monkeypatch):
+    model = make_model(seed=9)
+    base_dir = str(tmp_path / "base")
+    checkpoint.save_hf(model, base_dir, tokenizer_path=tokenizer_path)
+    dirs = []
+    for i in range(3):
+        adapter = lora.Adapter(model.args, lora.LoraConfig(rank=2), seed=i)
+        _randomise(adapter, seed=i)
+        dirs.append(lora.save_peft(adapter, str(tmp_path / f"round-{i}"), base_dir, tokenizer_path=tokenizer_path))
+    reads = []
+    real = checkpoint.load_hf
+    monkeypatch.setattr(checkpoint, "load_hf", lambda p: reads.append(p) or real(p))
+    checkpoint._BASE_CACHE.clear()
+    outs = [checkpoint.load_model(d)[0](_tokens()) for d in dirs]
+    assert reads == [base_dir] and not torch.equal(outs[0], outs[1])  # one read, three different policies
