@@ -118,6 +118,13 @@ class KVCache(nn.Module):
         row p). k, v: (P, K, T, D). -> the keys/values to attend over, (P, K, span, D)."""
         p, t = k.shape[0], k.shape[2]
         slots = index.slots  # (P, T)
+        if index.rows is None and t == 1:  # decode: one index_copy_ per buffer (CUDA-graph safe)
+            _, kh, s, d = self.k.shape
+            heads = torch.arange(p, device=slots.device)[:, None] * kh + torch.arange(kh, device=slots.device)
+            flat = (heads * s + slots).reshape(-1)  # (P*K,) rows of the (R*K*S, D) view
+            self.k.view(-1, d).index_copy_(0, flat, k.reshape(-1, d))
+            self.v.view(-1, d).index_copy_(0, flat, v.reshape(-1, d))
+            return self.k[:p, :, :index.span], self.v[:p, :, :index.span]
         if index.rows is None:
             rows = torch.arange(p, device=slots.device)[:, None]  # (P, 1)
             self.k[rows, :, slots] = k.transpose(1, 2)  # advanced indices first: (P, T, K, D)

@@ -357,7 +357,11 @@ class Scheduler:
         torch.cuda.current_stream().wait_stream(stream)
         graph = torch.cuda.CUDAGraph()
         pool = getattr(self, "_pool", None)
-        with torch.cuda.graph(graph, pool=pool):
+        try:  # torch >= 2.1: other threads (a job training) may use the device meanwhile
+            ctx = torch.cuda.graph(graph, pool=pool, capture_error_mode="thread_local")
+        except TypeError:
+            ctx = torch.cuda.graph(graph, pool=pool)
+        with ctx:
             out = self._decode_fn(bucket, span)
         self._pool = graph.pool()
         self._tok.copy_(saved_tok)
