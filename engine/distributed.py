@@ -135,7 +135,7 @@ def train_procs() -> int:
         return 1
 
 
-DISTRIBUTED_KINDS = ("train_reward",)  # kinds whose loop shards its batches over ranks
+DISTRIBUTED_KINDS = ("train_reward", "sft")  # kinds whose loop shards its batches over ranks
 
 
 def launch(kind: str, spec, procs: int, device, report, should_stop) -> dict:

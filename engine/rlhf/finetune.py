@@ -24,6 +24,7 @@ from typing import Callable, Optional, Sequence
 import torch
 
 from engine.demo.train import encode_sft, masked_lm_loss
+from engine import distributed
 from engine.lora import adamw
 from engine.model import Llama
 from engine.reward.train import Cancelled, lr_at, warmup_steps
@@ -120,6 +121,8 @@ def finetune(model: Llama, examples: Sequence[Example], cfg: FinetuneConfig, dev
     params = [p for p in (params if params is not None else model.parameters()) if p.requires_grad]
     opt = adamw(params, cfg.learning_rate, cfg.weight_decay, device)
     torch.manual_seed(cfg.seed)
+    dist = distributed.current()
+    dist.broadcast_parameters(params)
     model.train()
     curve: list[list[float]] = []
     step, tokens_seen, answer_tokens = 0, 0, 0
@@ -134,24 +137,38 @@ def finetune(model: Llama, examples: Sequence[Example], cfg: FinetuneConfig, dev
                 if should_stop():
                     raise Cancelled()
                 group = [examples[i] for i in order[b:b + cfg.batch_size]]
-                tokens, mask, positions, attn = packed_batch(group, pack(group, pack_len), device)
                 lr = lr_at(step, total, cfg.learning_rate, warmup, cfg.final_lr_ratio)
                 for g in opt.param_groups:
                     g["lr"] = lr
-                if device.type == "cuda":
-                    with torch.autocast("cuda", dtype=torch.bfloat16):
-                        logits = model(tokens, positions, attn)
-                else:
-                    logits = model(tokens, positions, attn)
-                loss = masked_lm_loss(logits, tokens, mask)
                 opt.zero_grad(set_to_none=True)
-                loss.backward()
+                # The step's loss is the mean over all its answer targets; with several ranks
+                # (engine/distributed.py) each packs every world-th dialogue and divides its sum
+                # by the whole step's count, and the gradients are summed over ranks.
+                local = dist.shard(group)
+                local_loss = 0.0
+                packed = packed_batch(local, pack(local, pack_len), device) if local else None
+                local_targets = int(packed[1][:, 1:].sum().item()) if packed is not None else 0
+                n_targets = int(dist.sum_float(local_targets)) if dist.world > 1 else local_targets
+                if packed is not None:
+                    tokens, mask, positions, attn = packed
+                    if device.type == "cuda":
+                        with torch.autocast("cuda", dtype=torch.bfloat16):
+                            logits = model(tokens, positions, attn)
+                    else:
+                        logits = model(tokens, positions, attn)
+                    if dist.world == 1:
+                        loss = masked_lm_loss(logits, tokens, mask)
+                    else:
+                        loss = masked_lm_loss(logits, tokens, mask) * (max(1, local_targets) / max(1, n_targets))
+                    loss.backward()
+                    local_loss = loss.item()
+                dist.sum_gradients(params)
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
                 opt.step()
                 step += 1
                 tokens_seen += int(sum(len(t) for t, _ in group))
-                answer_tokens += int(mask[:, 1:].sum().item())
-                curve.append([step, round(loss.item(), 6)])
+                answer_tokens += int(n_targets)
+                curve.append([step, round(dist.sum_float(local_loss), 6)])
                 if report:
                     per_step = (time.time() - start) / step
                     report(phase=phase, progress=lo + (hi - lo) * step / total,

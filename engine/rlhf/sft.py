@@ -9,6 +9,7 @@ from typing import Callable
 
 import torch
 
+from engine import distributed
 from engine.reward.data import DataError
 from engine.reward.train import Cancelled, downsample
 
@@ -36,6 +37,9 @@ def run_sft(spec: SftSpec, device: torch.device, report: Callable[..., None],
     if should_stop():
         raise Cancelled()
     report(phase="saving", progress=0.98)
+    if not distributed.current().is_main:  # rank 0 writes the artifacts
+        return {"model_dir": os.path.join(spec.output_dir, "model"), "examples": len(examples),
+                "train_steps": trained["train_steps"], "final_loss": trained["final_loss"], "seconds": 0.0}
     saved = common.save_trained_policy(model, adapter, spec.base_model, os.path.join(spec.output_dir, "model"),
                                        extra={"base_model": spec.base_model, "job": "sft", "seed": spec.seed},
                                        save_merged=spec.save_merged)

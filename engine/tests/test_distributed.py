@@ -61,3 +61,28 @@ def test_a_failing_rank_fails_the_run_with_its_error(tmp_path, model_dir, monkey
     os.remove(files["train"])  # both ranks fail to read it
     with pytest.raises(RuntimeError, match="distributed run failed"):
         distributed.launch("train_reward", s, 2, CPU, lambda **_: None, lambda: False)
+
+
+def test_sft_on_two_gloo_processes_equals_one(tmp_path, model_dir, monkeypatch):
+    from engine.rlhf.sft import run_sft
+    from engine.rlhf.spec import parse_sft
+
+    from .test_rlhf_jobs import dialogues_file
+
+    monkeypatch.setenv("ENGINE_TRAIN_PORT", "8874")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    train = dialogues_file(tmp_path / "demos.jsonl", n=12)
+    kw = dict(base_model=model_dir, train_file=train, epochs=1, batch_size=6, learning_rate=3e-3, method="lora",
+              lora={"rank": 4})
+    one = parse_sft({**kw, "output_dir": str(tmp_path / "one")})
+    r1 = run_sft(one, CPU, lambda **_: None)
+    two = parse_sft({**kw, "output_dir": str(tmp_path / "two")})
+    r2 = distributed.launch("sft", two, 2, CPU, lambda **_: None, lambda: False)
+    c1 = json.load(open(os.path.join(one.output_dir, "training.json")))["loss_curve"]
+    c2 = json.load(open(os.path.join(two.output_dir, "training.json")))["loss_curve"]
+    assert len(c1) == len(c2) == 2
+    for (_, a), (_, b) in zip(c1, c2):
+        assert a == pytest.approx(b, rel=1e-4, abs=1e-5)
+    w1, w2 = _weights(r1["model_dir"]), _weights(r2["model_dir"])
+    for k in w1:
+        assert torch.allclose(w1[k], w2[k], rtol=1e-4, atol=1e-5), k
