@@ -16,7 +16,7 @@ import re
 from typing import Callable
 
 from .jobs import ID_RE, job_manager
-from .protocol import ApiError, _bad, parse_rewards
+from .protocol import _bad, parse_rewards
 from .reward import score as rscore
 from .tokenizer import Message
 

@@ -21,14 +21,13 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Optional
 
-import torch
 
 from . import jobs_http
 from .generate import RowState
 from .protocol import DEFAULT_MAX_TOKENS, ApiError, GenerationRequest, parse_generation, parse_rewards
 from .reward import score as reward_score
 from .runtime import Runtime
-from .scheduler import Busy, Handle, Scheduler, Update
+from .scheduler import Busy, Handle, Update
 from .tokenizer import Message, Tokenizer
 
 MAX_BODY = 4 * 1024 * 1024

@@ -4,7 +4,7 @@
 # Sourced by scripts/start.sh and scripts/test.sh. Usage: ensure_deps [--browser]
 set -euo pipefail
 
-ENGINE_DEBS=(python3-torch python3-sentencepiece python3-pytest libopenblas0-pthread)
+ENGINE_DEBS=(python3-torch python3-sentencepiece python3-pytest libopenblas0-pthread flake8)
 BROWSER_DEBS=(chromium fonts-dejavu-core)
 
 _missing_debs() {

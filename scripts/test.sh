@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, then runs every suite — typecheck, lint, unit and
+# The test command: installs what is missing, then runs every suite — typecheck, lint (ESLint,
+# Prettier, flake8's pyflakes checks on the Python), unit and
 # database tests on PGlite, the database suites again on the PostgreSQL server at 127.0.0.1:5432,
 # the engine's pytest, and Playwright e2e in Chromium — and ends with one line
 # "N passed, N failed" summing all of them. Exit status is non-zero when anything failed.
@@ -40,6 +41,9 @@ vitest_suite() { # name json-file vitest-args…
 
 check "typecheck" node_modules/.bin/tsc --noEmit
 check "lint" node_modules/.bin/eslint . --max-warnings=0
+check "format (prettier)" node_modules/.bin/prettier --check . --log-level=warn
+# Python: pyflakes' checks through Debian's flake8 (unused imports, undefined names; `# noqa`).
+check "lint (Python)" /usr/bin/python3 -m flake8 --select=F engine scripts
 
 vitest_suite "unit + db (PGlite)" test-results/vitest.json
 if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || psql -h 127.0.0.1 -U postgres -c 'select 1' -qAt >/dev/null 2>&1; then

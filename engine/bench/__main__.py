@@ -137,8 +137,9 @@ def bench_hf(model: Llama, batch: int, prompt_len: int, new: int):
             ours, theirs = model(ids)[0].float(), hf(ids).logits[0].float()
             diff = (ours - theirs).abs().max().item(), ours.abs().max().item(), (ours.argmax(-1) == theirs.argmax(-1)).float().mean().item()
         run = dict(attention_mask=mask, do_sample=True, temperature=0.8, top_p=0.95, pad_token_id=0)
-        t_prefill = timed(lambda: hf.generate(ids, max_new_tokens=1, min_new_tokens=1, **run), dev, repeat=2)
-        t_total = timed(lambda: hf.generate(ids, max_new_tokens=1 + new, min_new_tokens=1 + new, **run), dev, repeat=2)
+        # F821: pyflakes reads these lambdas after the `del hf` below, though they run before it
+        t_prefill = timed(lambda: hf.generate(ids, max_new_tokens=1, min_new_tokens=1, **run), dev, repeat=2)  # noqa: F821
+        t_total = timed(lambda: hf.generate(ids, max_new_tokens=1 + new, min_new_tokens=1 + new, **run), dev, repeat=2)  # noqa: F821
     del hf
     if dev.type == "cuda":
         torch.cuda.empty_cache()

@@ -20,7 +20,7 @@ from typing import Callable
 import torch
 
 from engine import checkpoint
-from engine.config import ModelArgs, named_config
+from engine.config import named_config
 from engine.model import Llama, init_weights
 from engine.tokenizer import B_INST, E_INST, Tokenizer, train_tokenizer
 

@@ -5,7 +5,6 @@ error mid-job fails that job with its reason and the engine keeps running jobs."
 from __future__ import annotations
 
 import json
-import os
 import shutil
 
 import pytest

@@ -11,7 +11,7 @@ import torch
 
 from engine import checkpoint
 from engine.model import LlamaScalar
-from engine.reward.data import DEGREES, DataError, EncodedPair, encode_pairs, parse_pair, read_pairs
+from engine.reward.data import DataError, EncodedPair, encode_pairs, parse_pair, read_pairs
 from engine.reward.spec import parse_train_reward
 from engine.reward.train import (downsample, init_reward_model, lr_at, reward_loss, score_pairs, table8,
                                  train_reward, warmup_steps)

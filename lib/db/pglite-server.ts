@@ -139,7 +139,9 @@ export async function startPgliteServer(options: TPgliteServerOptions): Promise<
       maxConnections: options.maxConnections ?? 100,
     });
     // Replace the library's message queue (see pglite-queue.ts for why) before any client connects.
-    (server as unknown as { queryQueue: ProtocolAwareQueue }).queryQueue = new ProtocolAwareQueue(db);
+    (server as unknown as { queryQueue: ProtocolAwareQueue }).queryQueue = new ProtocolAwareQueue(
+      db,
+    );
     await server.start().catch((e: NodeJS.ErrnoException) => {
       throw e.code === "EADDRINUSE"
         ? new PgliteServerError(`port ${port} on 127.0.0.1 is already in use`)

@@ -229,7 +229,12 @@ export const ENGINE_JOB_STATES = ["queued", "running", "succeeded", "failed", "c
 export const ZEngineJobState = z.enum(ENGINE_JOB_STATES);
 export type TEngineJobState = z.infer<typeof ZEngineJobState>;
 
-export const ZDegree = z.enum(["significantly_better", "better", "slightly_better", "negligibly_better"]);
+export const ZDegree = z.enum([
+  "significantly_better",
+  "better",
+  "slightly_better",
+  "negligibly_better",
+]);
 export const ZRewardAxis = z.enum(["helpfulness", "safety"]);
 
 /** The platform's job id: the engine keys jobs by it (POST is idempotent by id). */
@@ -261,10 +266,14 @@ export const ZTrainRewardSpec = z.object({
   output_dir: z.string().min(1),
   /** JSONL, one pair a line: {prompt_id, context, chosen, rejected, degree, axis}. */
   train_file: z.string().min(1),
-  test_files: z.object({ helpfulness: z.string().min(1).optional(), safety: z.string().min(1).optional() }).optional(),
+  test_files: z
+    .object({ helpfulness: z.string().min(1).optional(), safety: z.string().min(1).optional() })
+    .optional(),
   axis: ZRewardAxis,
   /** m(degree) for significantly / better / slightly / negligibly better. */
-  margins: z.tuple([z.number(), z.number(), z.number(), z.number()]).refine((m) => m.every((x) => x >= 0 && x <= 10)),
+  margins: z
+    .tuple([z.number(), z.number(), z.number(), z.number()])
+    .refine((m) => m.every((x) => x >= 0 && x <= 10)),
   epochs: z.number().int().min(1).max(100),
   learning_rate: z.number().gt(0).max(1),
   batch_size: z.number().int().min(1).max(4096),
@@ -278,7 +287,13 @@ export const ZTrainRewardSpec = z.object({
 export type TTrainRewardSpec = z.infer<typeof ZTrainRewardSpec>;
 
 /** Engine job kinds beyond reward training (docs/engine-protocol.md): all paths absolute. */
-export const ZEngineJobKind = z.enum(["train_reward", "rejection_sampling", "ppo", "evaluate", "sft"]);
+export const ZEngineJobKind = z.enum([
+  "train_reward",
+  "rejection_sampling",
+  "ppo",
+  "evaluate",
+  "sft",
+]);
 export type TEngineJobKind = z.infer<typeof ZEngineJobKind>;
 
 const ZRewardModelDirs = z.object({ helpfulness: z.string().min(1), safety: z.string().min(1) });
@@ -355,7 +370,11 @@ export type TSftSpec = z.infer<typeof ZSftSpec>;
 
 export const ZCreateJobRequest = z.discriminatedUnion("kind", [
   z.object({ id: ZEngineJobId, kind: z.literal("train_reward"), spec: ZTrainRewardSpec }),
-  z.object({ id: ZEngineJobId, kind: z.literal("rejection_sampling"), spec: ZRejectionSamplingSpec }),
+  z.object({
+    id: ZEngineJobId,
+    kind: z.literal("rejection_sampling"),
+    spec: ZRejectionSamplingSpec,
+  }),
   z.object({ id: ZEngineJobId, kind: z.literal("ppo"), spec: ZPpoSpec }),
   z.object({ id: ZEngineJobId, kind: z.literal("evaluate"), spec: ZEvaluateSpec }),
   z.object({ id: ZEngineJobId, kind: z.literal("sft"), spec: ZSftSpec }),
@@ -367,7 +386,9 @@ export type TCreateJobRequest = z.infer<typeof ZCreateJobRequest>;
  * gradient_checkpointing, batch_size / minibatch_size, max_seq_len, rollout_batch, max_tokens. */
 export const ZJobPlanRequest = z.object({
   kind: ZEngineJobKind,
-  spec: z.object({ base_model: z.string().min(1).optional(), model: z.string().min(1).optional() }).passthrough(),
+  spec: z
+    .object({ base_model: z.string().min(1).optional(), model: z.string().min(1).optional() })
+    .passthrough(),
 });
 export type TJobPlanRequest = z.infer<typeof ZJobPlanRequest>;
 
@@ -390,7 +411,10 @@ export const ZJobPlan = z.object({
 });
 export type TJobPlan = z.infer<typeof ZJobPlan>;
 
-export const ZAccuracyCell = z.object({ accuracy: z.number().min(0).max(1).nullable(), n: z.number().int().nonnegative() });
+export const ZAccuracyCell = z.object({
+  accuracy: z.number().min(0).max(1).nullable(),
+  n: z.number().int().nonnegative(),
+});
 
 /** One row of the paper's Table 8: accuracy by degree and on average, for one test set. */
 export const ZTable8Row = z.object({
@@ -528,7 +552,15 @@ export const ZEngineFixture = z.object({
   request: z.unknown().nullable().optional(),
   raw_body: z.string().optional(),
   /** Requests the replay sends first (e.g. train a model); ${MODEL_DIR}, ${DATA_DIR}, ${FIXTURES} are filled in. */
-  setup: z.array(z.object({ method: z.enum(["GET", "POST"]), path: z.string(), request: z.unknown().optional() })).optional(),
+  setup: z
+    .array(
+      z.object({
+        method: z.enum(["GET", "POST"]),
+        path: z.string(),
+        request: z.unknown().optional(),
+      }),
+    )
+    .optional(),
   auth: z.boolean(),
   reward_model: z.boolean(),
   status: z.number().int(),

@@ -43,7 +43,10 @@ export const ZLoraOptions = z.object({
   rank: z.number().int().min(1).max(1024).optional(),
   alpha: z.number().gt(0).optional(),
   dropout: z.number().min(0).max(0.9).optional(),
-  targets: z.array(z.enum(["q", "k", "v", "o", "gate", "up", "down"])).min(1).optional(),
+  targets: z
+    .array(z.enum(["q", "k", "v", "o", "gate", "up", "down"]))
+    .min(1)
+    .optional(),
 });
 
 export const ZTrainRewardConfig = z.object({

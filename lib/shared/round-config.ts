@@ -15,9 +15,14 @@ export const ZVariant = z.object({
    */
   backend: z
     .object({
-      url: z.string().refine((s) => URL.canParse(s), { message: "must be a URL like http://gpu-host:8000/v1" }),
+      url: z
+        .string()
+        .refine((s) => URL.canParse(s), { message: "must be a URL like http://gpu-host:8000/v1" }),
       model: z.string().min(1).max(256),
-      apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "must name an environment variable").optional(),
+      apiKeyEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, "must name an environment variable")
+        .optional(),
     })
     .optional(),
 });
