@@ -240,3 +240,25 @@ def test_a_closed_scheduler_finishes_its_requests_then_frees_the_cache_and_can_r
     assert model.model.layers[0].self_attn.cache is None
     assert run_all(sched, [(p, SamplingParams(temperature=0, max_tokens=6), 1)]) == first
     model.clear_cache()
+
+
+def test_job_gate_pauses_jobs_only_while_generation_is_busy(live):
+    from engine.jobs import job_manager
+    from engine.scheduler import JobGate
+
+    class Fake:
+        busy_now = False
+
+        def busy(self):
+            return self.busy_now
+
+    gate, fake = JobGate(max_wait_s=0.05), Fake()
+    gate.add(fake)  # type: ignore[arg-type]
+    gate.pause_point()
+    assert gate.paused_s == 0  # idle generation: the job never waits
+    fake.busy_now = True
+    gate.pause_point()  # busy: waits, but at most max_wait_s, then the job goes on
+    assert gate.paused_s > 0
+    # the engine's jobs call the runtime's gate between micro-batches
+    assert job_manager(live.runtime).pause_point == live.runtime.gate.pause_point
+    assert live.runtime.scheduler in live.runtime.gate.schedulers
