@@ -263,17 +263,20 @@ class Scheduler:
         # Prefill under the token budget (everything when nothing is decoding).
         budget = self.prefill_budget if decoding else 1 << 30
         newly: list[tuple[Handle, torch.Tensor]] = []
-        for h in prefilling:
-            while h.prefilled < len(h.prompt) and budget > 0:
-                end = min(len(h.prompt), (h.prefilled // self.chunk + 1) * self.chunk)
-                logits = self._prefill_chunk(h, h.prefilled, end)
-                budget -= end - h.prefilled
-                self.stats["prefill_tokens"] += end - h.prefilled
-                h.prefilled = end
-                if end == len(h.prompt):
-                    newly.append((h, logits))
-            if budget <= 0:
+        while budget > 0:  # rounds: the next chunk of each prefilling prompt, oldest first, in one forward
+            chunks = []
+            for h in prefilling:
+                if h.prefilled < len(h.prompt) and budget > 0:
+                    end = min(len(h.prompt), (h.prefilled // self.chunk + 1) * self.chunk)
+                    chunks.append((h, h.prefilled, end))
+                    budget -= end - h.prefilled
+            if not chunks:
                 break
+            for (h, start, end), logits in zip(chunks, self._prefill_chunks(chunks)):
+                self.stats["prefill_tokens"] += end - start
+                h.prefilled = end
+                if logits is not None:
+                    newly.append((h, logits))
         # One decode step for the rows that were already decoding.
         active = [(h, i) for h in decoding for i in range(h.n) if not h.states[i].finished]
         parts = []
@@ -317,15 +320,30 @@ class Scheduler:
                 if (bucket, span) not in self._graphs:
                     self._graphs[(bucket, span)] = self._capture(bucket, span)
 
-    def _prefill_chunk(self, h: Handle, start: int, end: int) -> torch.Tensor:
-        dev = self.device
-        tokens = torch.tensor([h.prompt[start:end]], device=dev)  # (1, T)
-        slots = torch.arange(start, end, device=dev)[None]  # (1, T)
-        keys = torch.arange(end, device=dev)
-        mask = (keys[None, :] <= slots[0][:, None])[None, None]  # (1, 1, T, end)
-        index = RowIndex(slots, torch.tensor([h.rows], device=dev), end)
-        logits = self.model(tokens, slots, mask, "rows", index, last_only=True)
-        return logits[:, -1].float()  # (1, V)
+    def _prefill_chunks(self, chunks: list[tuple[Handle, int, int]]) -> list[Optional[torch.Tensor]]:
+        """One forward for the chunks [start, end) of several prompts (a burst of newcomers is
+        prefilled together): right-padded to the longest chunk, the padding written at the scratch
+        slot (ctx - 1, never inside the span read here). Each prompt's keys/values go to all its
+        sample rows. -> per chunk, the next-token logits (1, V) when it ends its prompt, else None."""
+        dev, scratch = self.device, self.ctx - 1
+        t = max(end - start for _, start, end in chunks)
+        r = max(h.n for h, _, _ in chunks)
+        tokens = torch.tensor([h.prompt[s:e] + [0] * (t - e + s) for h, s, e in chunks], device=dev)  # (P, T)
+        slots = torch.tensor([list(range(s, e)) + [scratch] * (t - e + s) for _, s, e in chunks], device=dev)
+        rows = torch.tensor([h.rows + h.rows[:1] * (r - h.n) for h, _, _ in chunks], device=dev)  # (P, R)
+        span = max(end for _, _, end in chunks)
+        keys = torch.arange(span, device=dev)
+        mask = (keys[None, None, :] <= slots[:, :, None])[:, None]  # (P, 1, T, span): causal per prompt
+        hidden = self.model.model(tokens, slots, mask, "rows", RowIndex(slots, rows, span))  # (P, T, C)
+        out: list[Optional[torch.Tensor]] = [None] * len(chunks)
+        finals = [i for i, (h, _, end) in enumerate(chunks) if end == len(h.prompt)]
+        if finals:
+            last = hidden[torch.tensor(finals, device=dev), torch.tensor([chunks[i][2] - chunks[i][1] - 1 for i in finals],
+                                                                         device=dev)]  # (F, C)
+            logits = self.model.lm_head(last[:, None]).float()[:, -1]  # (F, V)
+            for j, i in enumerate(finals):
+                out[i] = logits[j:j + 1]
+        return out
 
     def _decode_fn(self, bucket: int, span: int) -> torch.Tensor:
         tok, slot = self._tok[:bucket], self._slot[:bucket]  # (b, 1)

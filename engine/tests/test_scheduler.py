@@ -262,3 +262,17 @@ def test_job_gate_pauses_jobs_only_while_generation_is_busy(live):
     # the engine's jobs call the runtime's gate between micro-batches
     assert job_manager(live.runtime).pause_point == live.runtime.gate.pause_point
     assert live.runtime.scheduler in live.runtime.gate.schedulers
+
+
+def test_a_long_neighbour_changes_nothing(bundled):
+    """Beside a long row the decode step attends over more slots and the prompts are prefilled
+    together: the tokens stay the same."""
+    model, tok = bundled
+    sched = Scheduler(model, tok, max_rows=32)
+    ps = prompts(tok, 6)
+    jobs = [(p, SamplingParams(temperature=t, max_tokens=30, seed=9, top_p=0.9), 2) for p in ps for t in (0, 1.0)]
+    solo = [run_all(sched, [j])[0] for j in jobs]
+    long = sched.submit(ps[0] * 5, SamplingParams(temperature=1.0, max_tokens=100, ignore_eos=True, seed=1), 1)
+    assert run_all(sched, jobs) == solo
+    long.cancel()
+    model.clear_cache()

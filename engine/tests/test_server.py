@@ -275,7 +275,7 @@ def test_client_disconnecting_mid_stream_does_not_hurt_the_server(live):
 def test_a_bug_becomes_a_500_and_the_server_lives_on(live, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("kaboom")
-    monkeypatch.setattr(live.runtime.scheduler, "_prefill_chunk", boom)  # fails inside the scheduler thread
+    monkeypatch.setattr(live.runtime.scheduler, "_prefill_chunks", boom)  # fails inside the scheduler thread
     status, body = live.post("/v1/chat/completions", chat())
     assert status == 500 and body["error"]["type"] == "server_error" and "kaboom" in body["error"]["message"]
     monkeypatch.undo()
