@@ -10,10 +10,11 @@ export const MAX_N = 16;
 export const MAX_STOP = 4;
 export const MAX_REWARD_INPUTS = 64;
 
-export const ZRole = z.enum(["system", "user", "assistant"]);
-export type TRole = z.infer<typeof ZRole>;
+/** Who speaks a chat message (not an account's role: lib/shared/roles.ts). */
+export const ZMessageRole = z.enum(["system", "user", "assistant"]);
+export type TMessageRole = z.infer<typeof ZMessageRole>;
 
-export const ZChatMessage = z.object({ role: ZRole, content: z.string() });
+export const ZChatMessage = z.object({ role: ZMessageRole, content: z.string() });
 export type TChatMessage = z.infer<typeof ZChatMessage>;
 
 /** Llama 2's dialogue shape: an optional system message, then user/assistant alternating. */
@@ -229,12 +230,6 @@ export const ENGINE_JOB_STATES = ["queued", "running", "succeeded", "failed", "c
 export const ZEngineJobState = z.enum(ENGINE_JOB_STATES);
 export type TEngineJobState = z.infer<typeof ZEngineJobState>;
 
-export const ZDegree = z.enum([
-  "significantly_better",
-  "better",
-  "slightly_better",
-  "negligibly_better",
-]);
 export const ZRewardAxis = z.enum(["helpfulness", "safety"]);
 
 /** The platform's job id: the engine keys jobs by it (POST is idempotent by id). */
@@ -427,6 +422,10 @@ export const ZTable8Row = z.object({
 export type TTable8Row = z.infer<typeof ZTable8Row>;
 
 export const ZTrainRewardResult = z.object({
+  /** The job kind the result belongs to (engine/results.py tags every result). */
+  kind: z.literal("train_reward").optional(),
+  /** How the model was trained: "full", or an adapter method (LoRA). */
+  method: z.string().optional(),
   model_dir: z.string(),
   table8: z.object({ helpfulness: ZTable8Row.optional(), safety: ZTable8Row.optional() }),
   train_pairs: z.number().int().nonnegative(),
