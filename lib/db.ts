@@ -1,7 +1,8 @@
 // The Prisma client, one per process. The same client serves the embedded PGlite server and a real
 // PostgreSQL: both speak the wire protocol, so the ordinary `pg` driver adapter talks to either.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "@/lib/generated/prisma/client";
+import { PrismaClient, type Prisma } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 
 /** A new client on `url` (tests and scripts that own their database call `$disconnect()` themselves). */
@@ -25,8 +26,40 @@ export function getPrisma(): PrismaClient {
  */
 export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
   get(_target, key) {
+    const tx = transactionScope.getStore();
+    if (tx) return inScope(tx, key);
     const client = getPrisma();
     const value: unknown = Reflect.get(client, key);
     return typeof value === "function" ? value.bind(client) : value;
   },
 });
+
+// A transaction that covers every query made through `prisma` in one async call tree (an admin
+// mutation and its audit entry: both or neither). Code inside needs no changes: `prisma` answers
+// with the open transaction, and its own `$transaction` joins it.
+const transactionScope = new AsyncLocalStorage<Prisma.TransactionClient>();
+
+function inScope(tx: Prisma.TransactionClient, key: string | symbol): unknown {
+  if (key === "$transaction") {
+    return async (arg: unknown) => {
+      if (typeof arg === "function") return (arg as (t: typeof tx) => unknown)(tx);
+      const out: unknown[] = []; // the array form: its queries were built on `tx`, run in order
+      for (const query of arg as Promise<unknown>[]) out.push(await query);
+      return out;
+    };
+  }
+  const value: unknown = Reflect.get(tx, key);
+  return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(tx) : value;
+}
+
+/**
+ * Runs `fn` in one database transaction: every query through `prisma` (Better Auth's included)
+ * commits together when it resolves and rolls back when it throws. Nested calls join the outer one.
+ */
+export async function inTransaction<T>(fn: () => Promise<T>): Promise<T> {
+  if (transactionScope.getStore()) return fn();
+  return getPrisma().$transaction((tx) => transactionScope.run(tx, fn), {
+    maxWait: 10_000,
+    timeout: 60_000,
+  });
+}

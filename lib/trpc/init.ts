@@ -10,9 +10,11 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { getSessionUser, type TSessionUser } from "@/lib/server/auth/auth";
+import { inTransaction } from "@/lib/db";
 import { writeAudit } from "@/lib/server/audit/write-audit";
 import { DomainError } from "@/lib/server/errors";
 import { hasRole, type TRole } from "@/lib/shared/roles";
+import { hasBadText } from "@/lib/shared/text";
 
 // 1. Context ──────────────────────────────────────────────────────────────
 export type TContext = { user: TSessionUser | null };
@@ -26,8 +28,14 @@ const t = initTRPC.context<TContext>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    // An unexpected failure (a database error, a bug) is logged by the route handler; the client
+    // gets a sentence, never the text of the error, which can carry SQL, hosts or user names.
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
     return {
       ...shape,
+      ...(internal
+        ? { message: "The server could not complete this request; the error has been logged" }
+        : {}),
       data: {
         ...shape.data,
         // "field: message" pairs for forms; the message itself already names the problem.
@@ -61,41 +69,130 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Where a string in `value` holds a NUL character ("a.b.0"), or null; bounded depth and breadth. */
-function nulPath(value: unknown, path: string, depth: number): string | null {
-  if (typeof value === "string") return value.includes("\u0000") ? path || "input" : null;
+// Input schemas by procedure path, registered by the root router (lib/trpc/root.ts).
+type TInputs = readonly unknown[];
+const inputsByPath = new Map<string, TInputs>();
+
+/** Records every procedure's input schemas, so the middlewares below can check against them. */
+export function registerInputs(procedures: Record<string, unknown>) {
+  for (const [path, p] of Object.entries(procedures))
+    inputsByPath.set(path, (p as { _def: { inputs: TInputs } })._def.inputs);
+}
+
+const WRAPPERS = new Set([
+  "optional",
+  "nullable",
+  "default",
+  "prefault",
+  "readonly",
+  "catch",
+  "nonoptional",
+]);
+
+/**
+ * The first key of `value` that `schema` does not declare ("spec.config.x"), or null. Every object
+ * schema is treated as strict unless it says otherwise (an explicit catchall): an unknown key is
+ * a 400, not silently dropped, and never reaches the audit log. Bounded depth.
+ */
+export function unknownKey(schema: unknown, value: unknown, path = "", depth = 0): string | null {
   if (depth > 32 || value === null || typeof value !== "object") return null;
-  let seen = 0;
-  for (const [key, v] of Object.entries(value)) {
-    if (++seen > 10_000) return null;
-    const found = nulPath(v, path ? `${path}.${key}` : key, depth + 1);
-    if (found) return found;
+  const s = schema as { _zod?: { def: Record<string, unknown> & { type: string } } } | undefined;
+  const def = s?._zod?.def;
+  if (!def) return null;
+  const at = (key: string | number) => (path ? `${path}.${key}` : String(key));
+  const walk = (child: unknown, v: unknown, p = path) => unknownKey(child, v, p, depth + 1);
+  if (WRAPPERS.has(def.type)) return walk(def.innerType, value);
+  switch (def.type) {
+    case "object": {
+      if (Array.isArray(value)) return null;
+      const shape = def.shape as Record<string, unknown>;
+      const catchall = def.catchall as { _zod: { def: { type: string } } } | undefined;
+      for (const [key, v] of Object.entries(value)) {
+        if (Object.hasOwn(shape, key)) {
+          const found = walk(shape[key], v, at(key));
+          if (found) return found;
+        } else if (!catchall || catchall._zod.def.type === "never") {
+          return at(key.replace(/[\u0000-\u001f\ud800-\udfff]/g, "?"));
+        }
+      }
+      return null;
+    }
+    case "pipe":
+      return walk(def.in, value);
+    case "lazy":
+      return walk((def.getter as () => unknown)(), value);
+    case "array":
+      if (!Array.isArray(value)) return null;
+      for (const [i, v] of value.slice(0, 10_000).entries()) {
+        const found = walk(def.element, v, at(i));
+        if (found) return found;
+      }
+      return null;
+    case "tuple":
+      if (!Array.isArray(value)) return null;
+      for (const [i, item] of (def.items as unknown[]).entries()) {
+        const found = walk(item, value[i], at(i));
+        if (found) return found;
+      }
+      return null;
+    case "record":
+      for (const [key, v] of Object.entries(value).slice(0, 10_000)) {
+        const found = walk(def.valueType, v, at(key));
+        if (found) return found;
+      }
+      return null;
+    case "union": {
+      // Refused only when no option accepts the keys; then named as the first option saw it.
+      const found = (def.options as unknown[]).map((o) => walk(o, value));
+      return found.includes(null) ? null : (found[0] ?? null);
+    }
+    default:
+      return null; // intersections and the rest: the schema itself decides
   }
-  return null;
 }
 
 /**
- * PostgreSQL text cannot hold NUL, so a NUL anywhere in the input would fail in the database as a
- * 500; it is refused up front as a 400 naming the field.
+ * Refused up front as a 400 naming the field, before any change is made:
+ * - text PostgreSQL cannot store (NUL, an unpaired UTF-16 surrogate) in a value or a key;
+ * - a key the procedure's input schema does not declare.
  */
-const refuseNul = t.middleware(async ({ next, getRawInput }) => {
+const inputHygiene = t.middleware(async ({ next, getRawInput, path }) => {
   let raw: unknown;
   try {
     raw = await getRawInput();
   } catch {
     return next(); // an unparsable body: the input parser reports it
   }
-  const at = nulPath(raw, "", 0);
-  if (at)
+  const bad = hasBadText(raw);
+  if (bad)
     throw new TRPCError({
       code: "BAD_REQUEST",
-      message: `${at}: text cannot contain the NUL character`,
+      message: `${bad}: text cannot contain the NUL character or an unpaired UTF-16 surrogate`,
     });
+  for (const schema of inputsByPath.get(path) ?? []) {
+    const key = unknownKey(schema, raw);
+    if (key)
+      throw new TRPCError({ code: "BAD_REQUEST", message: `${key}: unknown field; remove it` });
+  }
   return next();
 });
 
+/** The input as the procedure's schemas accepted it (what the audit log stores), or null. */
+function validatedInput(path: string, raw: unknown): unknown {
+  let out: unknown = null;
+  for (const schema of inputsByPath.get(path) ?? []) {
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) return null;
+    out =
+      out && typeof out === "object" && parsed.data && typeof parsed.data === "object"
+        ? { ...out, ...parsed.data }
+        : parsed.data;
+  }
+  return out;
+}
+
 // 3. Procedures ───────────────────────────────────────────────────────────
-export const publicProcedure = t.procedure.use(domainErrors).use(refuseNul);
+export const publicProcedure = t.procedure.use(domainErrors).use(inputHygiene);
 
 function requireRole(role: TRole) {
   return t.middleware(({ ctx, next }) => {
@@ -110,26 +207,41 @@ function requireRole(role: TRole) {
 export const annotatorProcedure = publicProcedure.use(requireRole("annotator"));
 export const reviewerProcedure = publicProcedure.use(requireRole("reviewer"));
 
-/** Every successful admin mutation is written to the audit log, with secrets redacted. */
+/** A failed mutation, carried out of its transaction so that the transaction rolls back. */
+class Rollback {
+  constructor(readonly result: unknown) {}
+}
+
+/**
+ * Every admin mutation runs in one transaction with its audit entry (the validated input, secrets
+ * redacted): the change and the entry are both written or neither is.
+ */
 export const adminProcedure = publicProcedure.use(requireRole("admin")).use(async (opts) => {
-  const result = await opts.next();
-  if (opts.type === "mutation" && result.ok) {
-    const input = await opts.getRawInput();
-    const data = result.data as { id?: unknown } | null | undefined;
-    await writeAudit({
-      actorId: opts.ctx.user.id,
-      action: opts.path,
-      targetType: opts.path.split(".")[0] ?? opts.path,
-      targetId:
-        typeof data?.id === "string"
-          ? data.id
-          : typeof (input as { userId?: unknown })?.userId === "string"
-            ? (input as { userId: string }).userId
-            : null,
-      details: input,
+  if (opts.type !== "mutation") return opts.next();
+  try {
+    return await inTransaction(async () => {
+      const result = await opts.next();
+      if (!result.ok) throw new Rollback(result);
+      const input = validatedInput(opts.path, await opts.getRawInput());
+      const data = result.data as { id?: unknown } | null | undefined;
+      await writeAudit({
+        actorId: opts.ctx.user.id,
+        action: opts.path,
+        targetType: opts.path.split(".")[0] ?? opts.path,
+        targetId:
+          typeof data?.id === "string"
+            ? data.id
+            : typeof (input as { userId?: unknown })?.userId === "string"
+              ? (input as { userId: string }).userId
+              : null,
+        details: input,
+      });
+      return result;
     });
+  } catch (error) {
+    if (error instanceof Rollback) return error.result as Awaited<ReturnType<typeof opts.next>>;
+    throw error;
   }
-  return result;
 });
 
 export type TProcedureRole = "public" | TRole;

@@ -1,7 +1,7 @@
 import "server-only";
 // The only place routers are registered. The role matrix test (lib/trpc/role-matrix.test.ts)
 // walks this router: a new procedure without an entry there fails it.
-import { createCallerFactory, createTRPCRouter } from "@/lib/trpc/init";
+import { createCallerFactory, createTRPCRouter, registerInputs } from "@/lib/trpc/init";
 import { annotationRouter } from "@/lib/trpc/routers/annotation";
 import { apiKeysRouter } from "@/lib/trpc/routers/api-keys";
 import { auditRouter } from "@/lib/trpc/routers/audit";
@@ -30,6 +30,9 @@ export const appRouter = createTRPCRouter({
   apiKeys: apiKeysRouter,
   demonstrations: demonstrationsRouter,
 });
+
+// Unknown keys are refused and the audit log stores validated input: both need the schemas.
+registerInputs(appRouter._def.procedures);
 
 export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);

@@ -28,8 +28,13 @@ export type TAuditEntry = {
   details?: unknown;
 };
 
+/** The most an entry's details may take as JSON; a larger input is recorded by its size only. */
+export const AUDIT_DETAILS_MAX_CHARS = 16_384;
+
 export async function writeAudit(entry: TAuditEntry): Promise<void> {
-  const details = redact(entry.details);
+  let details = redact(entry.details);
+  const size = details === null ? 0 : JSON.stringify(details).length;
+  if (size > AUDIT_DETAILS_MAX_CHARS) details = { omitted: `input of ${size} characters` };
   await prisma.auditLog.create({
     data: {
       actorId: entry.actorId,

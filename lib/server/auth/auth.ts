@@ -5,7 +5,7 @@ import { betterAuth } from "better-auth";
 import { APIError } from "better-auth/api";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { nextCookies } from "better-auth/next-js";
-import { getPrisma, prisma } from "@/lib/db";
+import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 
 export const SESSION_TTL_SECONDS = 60 * 60 * 24 * 7; // a week, renewed daily while in use
@@ -17,7 +17,8 @@ function createAuth() {
     baseURL: e.BETTER_AUTH_URL,
     secret: e.BETTER_AUTH_SECRET,
     trustedOrigins: [e.BETTER_AUTH_URL],
-    database: prismaAdapter(getPrisma(), { provider: "postgresql" }),
+    // Through `prisma`, so an admin change made with Better Auth joins its audit transaction.
+    database: prismaAdapter(prisma, { provider: "postgresql" }),
     emailAndPassword: {
       enabled: true,
       disableSignUp: true,
