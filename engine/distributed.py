@@ -138,13 +138,28 @@ def train_procs() -> int:
 DISTRIBUTED_KINDS = ("train_reward", "sft")  # kinds whose loop shards its batches over ranks
 
 
+def free_port(spec: str) -> int:
+    """ENGINE_TRAIN_PORT: a port, a range "8860-8899" (the first free one in it), or 0 (any)."""
+    import socket
+
+    lo, _, hi = spec.partition("-")
+    candidates = range(int(lo), int(hi or lo) + 1) if int(lo) else [0]
+    for port in candidates:
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port))
+                return s.getsockname()[1]
+        except OSError:
+            continue
+    raise RuntimeError(f"no free port in ENGINE_TRAIN_PORT={spec}")
+
+
 def launch(kind: str, spec, procs: int, device, report, should_stop) -> dict:
     """Run one job on `procs` processes and relay rank 0's reports; -> its result.
 
     ENGINE_TRAIN_LAUNCHER=torchrun uses `torchrun --nproc_per_node procs -m engine.distributed`;
     the default spawns the ranks here with the same environment torchrun sets (RANK, WORLD_SIZE,
     LOCAL_RANK, MASTER_ADDR, MASTER_PORT), which also works where torchrun is not installed."""
-    import socket
     import subprocess
     import tempfile
     import threading
@@ -161,11 +176,7 @@ def launch(kind: str, spec, procs: int, device, report, should_stop) -> dict:
     if os.environ.get("ENGINE_TRAIN_LAUNCHER") == "torchrun":
         cmds = [(["torchrun", f"--nproc_per_node={procs}", "-m", "engine.distributed", kind, spec_path, dev], env)]
     else:
-        port = int(os.environ.get("ENGINE_TRAIN_PORT", "0"))  # the rendezvous port; 0 = any free one
-        if not port:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
+        port = free_port(os.environ.get("ENGINE_TRAIN_PORT", "0"))
         base = {**env, "WORLD_SIZE": str(procs), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
                 "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // procs)))}
         cmds = [([sys.executable, "-m", "engine.distributed", kind, spec_path, dev],
@@ -202,7 +213,8 @@ def launch(kind: str, spec, procs: int, device, report, should_stop) -> dict:
         for p in ps:
             p.wait()
     reader.join(5)
-    bad = [(i, p.returncode) for i, p in enumerate(ps) if p.returncode != 0]
+    # The rank that failed first by itself (>0), not one we stopped afterwards (negative: a signal).
+    bad = sorted(((i, p.returncode) for i, p in enumerate(ps) if p.returncode != 0), key=lambda b: b[1] < 0)
     if bad or "result" not in out:
         i = bad[0][0] if bad else 0
         logs[i].seek(0)

@@ -17,6 +17,7 @@ from engine.reward.train import train_reward
 from .reward_fixtures import pair_files, spec
 
 CPU = torch.device("cpu")
+PORTS = "8860-8899"  # the rendezvous port: the first free one of this session's range
 
 
 def _weights(out: str) -> dict[str, torch.Tensor]:
@@ -31,7 +32,7 @@ def _curve(out: str) -> list:
 
 @pytest.mark.parametrize("method", ["lora", "full"])
 def test_two_gloo_processes_equal_one(tmp_path, model_dir, method, monkeypatch):
-    monkeypatch.setenv("ENGINE_TRAIN_PORT", str(8871 if method == "lora" else 8872))
+    monkeypatch.setenv("ENGINE_TRAIN_PORT", PORTS)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     files = pair_files(str(tmp_path / "data"), 24, 4)
     kw = dict(batch_size=6, epochs=1, learning_rate=3e-3, method=method, lora={"rank": 4}) if method == "lora" \
@@ -55,7 +56,7 @@ def test_two_gloo_processes_equal_one(tmp_path, model_dir, method, monkeypatch):
 
 
 def test_a_failing_rank_fails_the_run_with_its_error(tmp_path, model_dir, monkeypatch):
-    monkeypatch.setenv("ENGINE_TRAIN_PORT", "8873")
+    monkeypatch.setenv("ENGINE_TRAIN_PORT", PORTS)
     files = pair_files(str(tmp_path / "data"), 4, 2)
     s = parse_train_reward(spec(model_dir, str(tmp_path / "x"), files))
     os.remove(files["train"])  # both ranks fail to read it
@@ -69,7 +70,7 @@ def test_sft_on_two_gloo_processes_equals_one(tmp_path, model_dir, monkeypatch):
 
     from .test_rlhf_jobs import dialogues_file
 
-    monkeypatch.setenv("ENGINE_TRAIN_PORT", "8874")
+    monkeypatch.setenv("ENGINE_TRAIN_PORT", PORTS)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     train = dialogues_file(tmp_path / "demos.jsonl", n=12)
     kw = dict(base_model=model_dir, train_file=train, epochs=1, batch_size=6, learning_rate=3e-3, method="lora",

@@ -138,6 +138,12 @@ def test_default_method_threshold():
 
     assert lora.default_method(named_config("7B")) == "lora"
     assert lora.default_method(named_config("tiny")) == "full"
+    # gradient checkpointing: on by default for LoRA on CUDA only; a flag overrides it
+    assert lora.Method("lora").checkpointing("cuda") and not lora.Method("lora").checkpointing("cpu")
+    assert not lora.Method("full").checkpointing("cuda") and lora.Method("full", gradient_checkpointing=True).checkpointing("cpu")
+    # fused AdamW only where torch has it (2.x) and on CUDA
+    p = torch.nn.Parameter(torch.zeros(2, 2))
+    assert not lora.adamw([p], 1e-3, device=torch.device("cpu")).defaults.get("fused")
 
 
 def test_adapters_on_one_base_read_the_base_once(tmp_path, tokenizer_path, monkeypatch):
