@@ -14,6 +14,7 @@ import { platformClient, signIn } from "../bench/http-client";
 import { annotateUntil, type TAnnotateStats, type TSimAnnotator } from "./annotate";
 import { AnnotatorSidecar, type TProfile } from "./sidecar";
 import { rawTrpc, TrpcError, type TRawTrpc } from "./trpc";
+import { pct } from "@/lib/shared/format";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -427,9 +428,7 @@ async function rewardModelsOf(admin: ReturnType<typeof platformClient>, roundNum
   return out;
 }
 
-export function pct(x: number | undefined | null): string {
-  return x === undefined || x === null || Number.isNaN(x) ? "—" : `${(100 * x).toFixed(1)} %`;
-}
+export { pct };
 
 function pick(r: Record<string, unknown>, keys: string[]): string {
   return keys

@@ -4,8 +4,9 @@ import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import { AccountActionsCell, Notice } from "../account-actions";
 import { DataTable } from "../data-table";
+import { pct as share } from "@/lib/shared/format";
 
-const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 100)}%`);
+const pct = (x: number | null) => share(x, 0);
 const secs = (ms: number | null) => (ms === null ? "—" : `${(ms / 1000).toFixed(1)} s`);
 
 export function AnnotatorsPanel() {

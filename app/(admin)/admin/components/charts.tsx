@@ -17,6 +17,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
+import { pct } from "@/lib/shared/format";
 
 export const COLORS = {
   helpfulness: "#4f46e5",
@@ -30,8 +31,6 @@ export const COLORS = {
 } as const;
 
 const PALETTE = ["#4f46e5", "#e11d48", "#0891b2", "#ca8a04", "#16a34a", "#9333ea"];
-
-const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
 
 /** A titled chart card; `empty` replaces the chart with what to do next. */
 export function ChartCard({

@@ -10,6 +10,7 @@ import { useTRPC } from "@/lib/client/trpc";
 import { jobKindLabel, storedResult } from "@/lib/shared/jobs";
 import type { AppRouter } from "@/lib/trpc/root";
 import { CompareBars, SeriesChart } from "../components/charts";
+import { formatSeconds, num as fmt, pct } from "@/lib/shared/format";
 
 export type TJobRow = inferRouterOutputs<AppRouter>["jobs"]["list"][number];
 
@@ -22,14 +23,6 @@ const STATE_STYLE: Record<string, string> = {
   failed: "bg-red-100 text-red-900",
   cancelled: "bg-amber-100 text-amber-900",
 };
-
-/** "3 min 20 s" from seconds. */
-export function formatSeconds(s: number): string {
-  if (s < 60) return `${Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
 
 type TRecord = Record<string, unknown>;
 const asRecord = (x: unknown): TRecord =>
@@ -95,7 +88,7 @@ function ResultView({ job }: { job: TJobRow }) {
               .map(([k, v]) => (
                 <div key={k}>
                   <dt className="inline text-slate-500">{k} </dt>
-                  <dd className="inline font-medium">{Number.isInteger(v) ? v : v.toFixed(4)}</dd>
+                  <dd className="inline font-medium">{fmt(v)}</dd>
                 </div>
               ))}
           </dl>
@@ -167,8 +160,8 @@ function ResultView({ job }: { job: TJobRow }) {
       const owr = evaluation?.oracle?.winRate;
       return (
         <p className="mt-2 text-slate-700" data-testid="evaluate-result">
-          {wr !== undefined && <>Win rate by the reward models {(wr * 100).toFixed(1)} %. </>}
-          {owr !== undefined && <>By the oracle {(owr * 100).toFixed(1)} %. </>}
+          {wr !== undefined && <>Win rate by the reward models {pct(wr)}. </>}
+          {owr !== undefined && <>By the oracle {pct(owr)}. </>}
           {job.roundId && (
             <Link
               href={`/admin/rounds/${job.roundId}#evaluation`}

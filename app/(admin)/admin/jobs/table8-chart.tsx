@@ -14,6 +14,7 @@ import {
 } from "recharts";
 import { DEGREES, DEGREE_LABELS } from "@/lib/shared/protocol";
 import type { TTable8 } from "@/lib/shared/reward-metrics";
+import { pct } from "@/lib/shared/format";
 
 const COLORS = ["#4f46e5", "#e11d48", "#0891b2", "#ca8a04", "#16a34a", "#9333ea"];
 
@@ -43,9 +44,7 @@ export function Table8Chart({ rows }: { rows: { model: string; table8: TTable8 }
               tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
               tick={{ fontSize: 11 }}
             />
-            <Tooltip
-              formatter={(v) => (typeof v === "number" ? `${(v * 100).toFixed(1)} %` : "—")}
-            />
+            <Tooltip formatter={(v) => pct(typeof v === "number" ? v : null)} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <ReferenceLine y={0.5} stroke="#94a3b8" strokeDasharray="4 3" />
             {series.map((s, i) => (

@@ -2,8 +2,10 @@
 import { DEGREES, DEGREE_LABELS } from "@/lib/shared/protocol";
 import { ZTable8 } from "@/lib/shared/reward-metrics";
 import { Table8Chart } from "./table8-chart";
+import { pct as share } from "@/lib/shared/format";
 
-const pct = (x: number | undefined) => (x === undefined ? "—" : `${(x * 100).toFixed(1)}`);
+/** Table 8 prints accuracies as the paper does: percent, the sign in the header. */
+const pct = (x: number | undefined) => share(x).replace(" %", "");
 
 export function Table8({ rows }: { rows: { model: string; metrics: unknown }[] }) {
   const parsed = rows.flatMap((r) => {

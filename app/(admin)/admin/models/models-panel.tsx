@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import type { TLineageNode } from "@/lib/server/models/lineage";
 import { Table8 } from "../jobs/table8";
+import { pct } from "@/lib/shared/format";
 
 const KIND_LABEL: Record<TLineageNode["kind"], string> = {
   policy: "policy",
@@ -15,8 +16,6 @@ const KIND_STYLE: Record<TLineageNode["kind"], string> = {
   reward_helpfulness: "bg-emerald-100 text-emerald-800",
   reward_safety: "bg-amber-100 text-amber-800",
 };
-const pct = (x: number | undefined | null) =>
-  x === undefined || x === null ? "—" : `${(x * 100).toFixed(1)}%`;
 
 function Summary({ node }: { node: TLineageNode }) {
   if (node.kind !== "policy") {

@@ -4,10 +4,12 @@
 // per-annotator tables.
 import type { ReactNode } from "react";
 import { AXES, type TAxis } from "@/lib/shared/protocol";
+import { pct as share } from "@/lib/shared/format";
 
 export type TReviewStatusFilter = "" | "pending" | "approved" | "rejected";
 
-export const pct = (x: number | null) => (x === null ? "—" : `${Math.round(x * 100)} %`);
+/** Shares of people's labels: whole percents. */
+export const pct = (x: number | null) => share(x, 0);
 export const seconds = (ms: number | null) => (ms === null ? "—" : `${(ms / 1000).toFixed(1)} s`);
 
 const selectClass = "rounded-md border border-slate-300 px-2 py-1";

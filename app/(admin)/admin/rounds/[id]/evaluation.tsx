@@ -4,8 +4,7 @@
 // unsafe-compliance and over-refusal rates of both policies.
 import type { TRoundEvaluation, TSafetyRates, TWinTieLoss } from "@/lib/shared/rlhf";
 import { WinTieLossChart } from "../../components/charts";
-
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+import { pct } from "@/lib/shared/format";
 
 function Row({ judge, w }: { judge: string; w: TWinTieLoss }) {
   const verdict = w.ci95[0] > 0.5 ? "better" : w.ci95[1] < 0.5 ? "worse" : "no clear difference";

@@ -21,8 +21,7 @@ import { NEXT_ACTION, STATUS_STYLE, canCancel, statusText } from "../lifecycle";
 import { ConfigForm } from "./config-form";
 import { EvaluationView } from "./evaluation";
 import { LaunchPanel } from "./launch-forms";
-
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+import { pct } from "@/lib/shared/format";
 
 export function RoundPage({ roundId, canManage }: { roundId: string; canManage: boolean }) {
   const trpc = useTRPC();
@@ -205,6 +204,23 @@ export function RoundPage({ roundId, canManage }: { roundId: string; canManage: 
               <dd className="text-xs text-slate-500">
                 {s.comparisons.map((c) => `${c.n} ${c.status}`).join(", ") || "none yet"}
               </dd>
+            </div>
+            <div className="rounded-lg border border-slate-200 bg-white p-3">
+              <dt className="text-xs text-slate-600">Identical pairs</dt>
+              <dd className="text-sm" data-testid="duplicates-resamples">
+                Side B resampled: {s.duplicates.resamples}
+              </dd>
+              <dd className="text-sm" data-testid="duplicates-dropped">
+                Dropped: {s.duplicates.dropped}
+                {s.duplicates.sampled > 0 &&
+                  ` (${pct(s.duplicates.dropped / s.duplicates.sampled)} of sampled)`}
+              </dd>
+              {s.duplicates.identicalStored > 0 && (
+                <dd className="text-xs text-slate-500">
+                  {s.duplicates.identicalStored} stored with identical responses (left out of
+                  training and the TRL / HH-RLHF exports)
+                </dd>
+              )}
             </div>
           </dl>
         )}

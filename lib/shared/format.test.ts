@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { formatSeconds, num, pct } from "./format";
+
+describe("number formatters", () => {
+  it("prints shares, numbers and durations one way", () => {
+    expect(pct(0.1234)).toBe("12.3 %");
+    expect(pct(0.5, 0)).toBe("50 %");
+    expect([pct(null), pct(undefined), pct(Number.NaN)]).toEqual(["—", "—", "—"]);
+    expect([num(3), num(0.123456), num(null)]).toEqual(["3", "0.1235", "—"]);
+    expect([formatSeconds(45), formatSeconds(200), formatSeconds(7500)]).toEqual([
+      "45 s",
+      "3 min 20 s",
+      "2 h 5 min",
+    ]);
+  });
+});
