@@ -17,6 +17,17 @@ export const ZServerEnv = z.object({
   BETTER_AUTH_URL: ZUrl("http://127.0.0.1:3000").default("http://127.0.0.1:3000"),
   /** Signs session cookies; at least 32 characters. The start command generates one into data/. */
   BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /**
+   * How many reverse proxies in front of the web app append to X-Forwarded-For. 0 (the default):
+   * the header is ignored and the per-IP sign-in limit uses the socket address; N: the address N
+   * entries from the right, the one the outermost trusted proxy saw.
+   */
+  PAIRWISE_TRUSTED_PROXIES: z.coerce
+    .number({ message: "must be a whole number of proxies, 0 or more" })
+    .int("must be a whole number of proxies, 0 or more")
+    .min(0, "must be a whole number of proxies, 0 or more")
+    .max(10, "must be at most 10")
+    .default(0),
   /** The engine's HTTP address and shared token. */
   ENGINE_URL: ZUrl("http://127.0.0.1:8710").default("http://127.0.0.1:8710"),
   ENGINE_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),

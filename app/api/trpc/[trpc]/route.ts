@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { crossSiteRefusal } from "@/lib/server/http/csrf";
 import { createContext } from "@/lib/trpc/init";
 import { appRouter } from "@/lib/trpc/root";
 
@@ -14,4 +15,28 @@ function handler(req: Request) {
   });
 }
 
-export { handler as GET, handler as POST };
+/** tRPC's error envelope, so clients show the sentence as they show any other error. */
+function refuse(status: 403 | 415, message: string) {
+  const code = status === 403 ? "FORBIDDEN" : "UNSUPPORTED_MEDIA_TYPE";
+  return Response.json(
+    {
+      error: {
+        json: {
+          message,
+          code: status === 403 ? -32003 : -32015,
+          data: { code, httpStatus: status },
+        },
+      },
+    },
+    { status },
+  );
+}
+
+/** Mutations (POST): JSON only, and only from this site's pages (lib/server/http/csrf.ts). */
+function post(req: Request) {
+  const refused = crossSiteRefusal(req);
+  if (refused) return refuse(refused.status, refused.message);
+  return handler(req);
+}
+
+export { handler as GET, post as POST };
