@@ -18,6 +18,7 @@ from typing import Callable
 from .jobs import ID_RE, job_manager
 from .protocol import _bad, parse_rewards
 from .reward import score as rscore
+from .reward.spec import confined_to
 from .tokenizer import Message
 
 HEARTBEAT_S = 5.0
@@ -43,15 +44,31 @@ def routes_for(handler, path: str) -> dict[str, dict[str, Callable[[], None]]]:
     return {path: {"GET": lambda: handler._send_json(200, job_manager(handler.server.runtime).snapshot(job_id))}}
 
 
+def confined(runtime):
+    """Every path of a spec parsed in this block must lie under the engine's data folder (resolved,
+    symlinks included), as for chat completions and rewards; a model may also be the one the engine
+    was started with (the bundled model is outside the data folder). 400 otherwise, saying nothing
+    of whether the path exists."""
+    models = tuple(p for p in (getattr(getattr(runtime, "policy", None), "path", None),
+                               getattr(getattr(runtime, "reward", None), "path", None),
+                               getattr(runtime.settings, "model_path", None),
+                               getattr(runtime.settings, "reward_model_path", None)) if isinstance(p, str) and p)
+    return confined_to(runtime.settings.data_dir, models)
+
+
 def create(handler) -> None:
-    created, snap = job_manager(handler.server.runtime).submit(handler._read_json())
+    body = handler._read_json()
+    with confined(handler.server.runtime):
+        created, snap = job_manager(handler.server.runtime).submit(body)
     handler._send_json(202 if created else 200, snap)
 
 
 def plan(handler) -> None:
     from .memory_plan import plan_request
 
-    handler._send_json(200, plan_request(handler._read_json(), handler.server.runtime.device))
+    body = handler._read_json()
+    with confined(handler.server.runtime):
+        handler._send_json(200, plan_request(body, handler.server.runtime.device))
 
 
 def cancel(handler, job_id: str) -> None:

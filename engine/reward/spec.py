@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import os
 from dataclasses import asdict, dataclass, field
@@ -58,11 +60,44 @@ def _num(spec: dict, name: str, default: Any, lo: float, hi: float, integer: boo
     return v
 
 
+# Where the paths of a job spec may point, while a request is parsed (engine/jobs_http.py): the
+# engine's data folder, and for models also the directories the engine was started with. None (a
+# parser called directly, as in unit tests) leaves paths unconfined.
+_ROOTS: contextvars.ContextVar[Optional[tuple[str, tuple[str, ...]]]] = contextvars.ContextVar(
+    "spec_path_roots", default=None)
+
+
+@contextlib.contextmanager
+def confined_to(data_dir: str, models: tuple[str, ...] = ()):
+    """Parse specs inside this block with every path confined to `data_dir` (resolved, symlinks
+    included); a model may also be one of `models` (the engine's own, e.g. the bundled model)."""
+    token = _ROOTS.set((os.path.realpath(data_dir), tuple(os.path.realpath(m) for m in models if m)))
+    try:
+        yield
+    finally:
+        _ROOTS.reset(token)
+
+
+def _check_confined(v: str, kind: str, param: str) -> None:
+    roots = _ROOTS.get()
+    if roots is None:
+        return
+    data, models = roots
+    real = os.path.realpath(v)
+    if real == data or real.startswith(data + os.sep) or (kind == "model" and real in models):
+        return
+    # Said the same whether or not the path exists, so a caller learns nothing about the disk.
+    raise _bad(param, f"'{param}' must be a path under the engine's data folder")
+
+
 def _path(spec: dict, name: str, kind: str, param: Optional[str] = None) -> str:
     param = param or f"spec.{name}"
     v = spec.get(name) if param == f"spec.{name}" else spec
     if not isinstance(v, str) or not v:
         raise _bad(param, f"'{param}' must be a non-empty path")
+    if "\x00" in v:
+        raise _bad(param, f"'{param}' must not contain a NUL character")
+    _check_confined(v, kind, param)
     if kind == "file" and not os.path.isfile(v):
         raise _bad(param, f"'{param}': no such file: {v}")
     if kind == "model" and not os.path.isfile(os.path.join(v, "config.json")):

@@ -24,7 +24,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.fixture(scope="module")
 def live(model_dir, tmp_path_factory):
     server = LiveServer(model_dir)
-    server.runtime.settings = replace(server.runtime.settings, data_dir=str(tmp_path_factory.mktemp("data")))
+    server.runtime.settings = replace(server.runtime.settings, data_dir=str(tmp_path_factory.getbasetemp()))
     yield server
     server.close()
 
@@ -73,8 +73,8 @@ def test_a_job_runs_to_success_and_a_repeated_post_is_idempotent(live, model_dir
     assert json.load(open(tmp_path / "out" / "result.json")) == r
     assert read_status(str(tmp_path / "out"))["state"] == "succeeded"
     # The trained model scores through /v1/rewards by its directory, no restart.
-    # Scoring by directory is limited to the data directory (tmp_path is outside it).
-    status, resp = live.post("/v1/rewards", {"model": str(tmp_path / "out"), "inputs": [
+    # Scoring by directory is limited to the data directory.
+    status, resp = live.post("/v1/rewards", {"model": "/nonexistent-outside/out", "inputs": [
         {"messages": [{"role": "user", "content": "What is 2 plus 2?"}], "response": "2 + 2 = 4."}]})
     assert status == 400 and resp["error"]["param"] == "model"
     status, snap = live.post("/v1/jobs/rm-ok/cancel", None)
@@ -200,7 +200,8 @@ def call(port, method, path, body=None):
 def test_killing_the_engine_mid_training_leaves_a_running_status_and_a_fresh_engine_answers_404(
         model_dir, long_files, tmp_path):
     out = str(tmp_path / "job")
-    proc, port = start_engine(model_dir, str(tmp_path))
+    # The data folder holds every file of the spec (job specs are confined to it).
+    proc, port = start_engine(model_dir, str(tmp_path.parent))
     try:
         status, _ = call(port, "POST", "/v1/jobs", job_body("rm-killed", model_dir, out, long_files, epochs=50))
         assert status == 202
@@ -218,3 +219,33 @@ def test_killing_the_engine_mid_training_leaves_a_running_status_and_a_fresh_eng
     finally:
         proc.terminate()
         proc.wait()
+
+
+# -- issue 18: every path of a job spec is confined to the data folder ---------------------------
+
+@pytest.mark.parametrize("field, kind", [("output_dir", "dir"), ("train_file", "file"), ("base_model", "model")])
+def test_spec_paths_outside_the_data_folder_are_refused_without_saying_whether_they_exist(
+        live, model_dir, files, tmp_path_factory, field, kind):
+    outside = tmp_path_factory.getbasetemp().parent  # the folder above the data folder
+    for target in (str(outside / "pairwise-not-there" / "x"), "/etc", "/etc/passwd", "../../.."):
+        body = job_body(f"rm-out-{field}", model_dir, str(tmp_path_factory.mktemp("o") / "out"), files)
+        body["spec"][field] = target
+        status, resp = live.post("/v1/jobs", body)
+        assert status == 400, (field, target, resp)
+        assert resp["error"]["param"] == f"spec.{field}"
+        assert resp["error"]["message"] == f"'spec.{field}' must be a path under the engine's data folder"
+    assert not (outside / "pairwise-not-there").exists()
+
+
+def test_a_symlink_out_of_the_data_folder_is_refused(live, model_dir, files, tmp_path_factory):
+    base = tmp_path_factory.getbasetemp()
+    link = base / "escape-link"
+    if not link.exists():
+        os.symlink("/tmp", link)
+    body = job_body("rm-link", model_dir, str(link / "pairwise-escape"), files)
+    status, resp = live.post("/v1/jobs", body)
+    assert status == 400 and resp["error"]["param"] == "spec.output_dir"
+    assert not os.path.exists("/tmp/pairwise-escape")
+    # The plan endpoint is confined too.
+    status, resp = live.post("/v1/jobs/plan", {"kind": "train_reward", "spec": {"base_model": "/etc"}})
+    assert status == 400 and resp["error"]["param"] == "spec.base_model"

@@ -257,7 +257,7 @@ def test_rejection_sampling_writes_the_best_of_k_and_honours_cancel(files, tmp_p
 @pytest.fixture(scope="module")
 def live(model_dir, reward_dir, tmp_path_factory):
     server = LiveServer(model_dir, reward_dir)
-    server.runtime.settings = replace(server.runtime.settings, data_dir=str(tmp_path_factory.mktemp("data")))
+    server.runtime.settings = replace(server.runtime.settings, data_dir=str(tmp_path_factory.getbasetemp()))
     yield server
     server.close()
 
