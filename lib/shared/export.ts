@@ -81,7 +81,20 @@ const dateParam = z
   .refine((s) => /^(?!0000)\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), {
     message: "must be an ISO 8601 date or date-time, e.g. 2026-11-27 or 2026-11-27T10:00:00Z",
   })
+  // An offset can move a date out of PostgreSQL's range (0001-01-01T00:00:00+14:00 is year 0).
+  .refine((s) => inTimestampRange(Date.parse(s)), {
+    message: "must be between 0001-01-01 and 9999-12-31 (UTC)",
+  })
   .transform((s) => new Date(s));
+
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the times every part of the stack stores. */
+export const MIN_TIMESTAMP_MS = -62_135_596_800_000;
+export const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Whether `ms` (since the epoch) is a time PostgreSQL's timestamp and an ISO string can both hold. */
+export function inTimestampRange(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS;
+}
 
 export const REVIEW_STATUSES = ["approved", "rejected", "unreviewed"] as const;
 export const ZReviewStatus = z.enum(REVIEW_STATUSES);
@@ -133,6 +146,13 @@ export const ZExportQuery = z.strictObject({
     .max(128)
     .optional()
     .meta({ description: "A model version id or name on either side of the pair" }),
+  identical: z
+    .enum(["include", "exclude"], { error: "must be include or exclude" })
+    .optional()
+    .meta({
+      description:
+        "Pairs whose two responses are the same (whitespace aside): exclude is the default for trl and hh-rlhf (chosen equal to rejected teaches a reward model nothing), include for native and parquet, where such rows carry identicalResponses: true",
+    }),
   margin: ZMarginTable.default("small").meta({
     description:
       "Margin table for the `margin` field: none, small (1, 2/3, 1/3, 0), large (3, 2, 1, 0)",
@@ -194,6 +214,10 @@ export const ZNativeRow = z
     turnIndex: z.number().int(),
     context: ZMessages.meta({ description: "The dialogue before the two responses" }),
     responses: z.object({ A: ZExportResponse, B: ZExportResponse }),
+    identicalResponses: z.boolean().meta({
+      description:
+        "The two responses are the same after whitespace normalisation: no preference signal (left out of trl and hh-rlhf by default)",
+    }),
     displayedOrder: z
       .enum(["AB", "BA"])
       .meta({ description: "AB: variant A was shown on the left; BA: B was" }),

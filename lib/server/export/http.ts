@@ -52,7 +52,15 @@ export function parseQuery<S extends z.ZodType>(
 ): { data: z.output<S> } | { response: Response } {
   // No prototype: a parameter named "constructor" is an unknown one, not "given more than once".
   const raw: Record<string, string> = Object.create(null) as Record<string, string>;
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
   for (const [k, v] of url.searchParams) {
+    // Checked here: zod passes "__proto__" over when it looks for unknown keys.
+    if (shape && !Object.hasOwn(shape, k))
+      return {
+        response: apiError(400, "invalid_parameter", `Unknown parameter "${k.slice(0, 100)}"`, {
+          parameter: k.slice(0, 100),
+        }),
+      };
     if (k in raw)
       return {
         response: apiError(400, "invalid_parameter", `Parameter "${k}" is given more than once`, {

@@ -5,7 +5,7 @@ import "server-only";
 // memory stays flat however many rows there are and a page never depends on an OFFSET.
 import { createHash } from "node:crypto";
 import pg from "pg";
-import type { TReviewStatus } from "@/lib/shared/export";
+import { inTimestampRange, type TReviewStatus } from "@/lib/shared/export";
 
 export type TExportFilter = {
   round?: number | undefined;
@@ -15,6 +15,8 @@ export type TExportFilter = {
   reviewStatus?: TReviewStatus[] | undefined;
   minAgreement?: number | undefined;
   modelVersion?: string | undefined;
+  /** Leave out pairs whose two responses are the same (comparison.identical). */
+  excludeIdentical?: boolean | undefined;
 };
 
 export type TExportCursor = { createdAt: Date; id: string };
@@ -56,6 +58,7 @@ export type TExportDbRow = {
   samplingA: unknown;
   samplingB: unknown;
   swapped: boolean;
+  identical: boolean;
   round: number;
   reviewDecision: "approved" | "rejected" | null;
   voteCount: number;
@@ -91,6 +94,7 @@ function whereClause(
   }
   if (filter.minAgreement !== undefined && filter.minAgreement > 0)
     parts.push(`v.agree >= ${p(filter.minAgreement)}::float8 * v.n`);
+  if (filter.excludeIdentical) parts.push(`NOT c.identical`);
   if (filter.modelVersion) {
     const m = p(filter.modelVersion);
     parts.push(`(c."modelAId" = ${m} OR c."modelBId" = ${m} OR ma.name = ${m} OR mb.name = ${m})`);
@@ -123,6 +127,7 @@ export async function fetchExportBatch(
       c.id AS "comparisonId", c."promptId", c."dialogueId", c."turnIndex", c.axis::text AS axis,
       c.context, c."responseA", c."responseB", c."modelAId", c."modelBId",
       ma.name AS "modelAName", mb.name AS "modelBName", c."samplingA", c."samplingB", c.swapped,
+      c.identical,
       r.number AS round, rv.decision::text AS "reviewDecision",
       v.n AS "voteCount", v.agree AS "agreeCount", v.votes
     FROM annotation a
@@ -201,7 +206,8 @@ export function encodeCursor(c: TExportCursor): string {
 
 export function decodeCursor(s: string): TExportCursor | null {
   const m = /^(\d{1,15})\.([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(s, "base64url").toString());
-  if (!m) return null;
+  // 15 digits parse, but past year 9999 PostgreSQL cannot compare with them: not a cursor of ours.
+  if (!m || !inTimestampRange(Number(m[1]))) return null;
   return { createdAt: new Date(Number(m[1])), id: m[2]! };
 }
 
