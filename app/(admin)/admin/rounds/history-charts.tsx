@@ -9,7 +9,7 @@ import {
   WinRateHistoryChart,
   type TSafetyRatePoint,
   type TWinRatePoint,
-} from "../components/charts";
+} from "../components/history-charts";
 
 /** [value − low, high − value]: what an error bar needs. */
 const err = (v: number, ci: [number, number]): [number, number] => [

@@ -3,7 +3,7 @@
 // one, win / tie / loss by the reward models and by the oracle with 95 % intervals, and the oracle's
 // unsafe-compliance and over-refusal rates of both policies.
 import type { TRoundEvaluation, TSafetyRates, TWinTieLoss } from "@/lib/shared/rlhf";
-import { WinTieLossChart } from "../../components/charts";
+import { WinTieLossChart } from "../../components/round-charts";
 import { pct } from "@/lib/shared/format";
 
 function Row({ judge, w }: { judge: string; w: TWinTieLoss }) {

@@ -14,7 +14,7 @@ import {
   ProgressChart,
   SafetyLabelChart,
   TimelineChart,
-} from "../../components/charts";
+} from "../../components/round-charts";
 import { ACTIVE_STATES, JobCard } from "../../jobs/job-card";
 import { Table8 } from "../../jobs/table8";
 import { NEXT_ACTION, STATUS_STYLE, canCancel, statusText } from "../lifecycle";
