@@ -2,6 +2,7 @@
 // { error: { code, message } }), what Next would otherwise answer without a body: an HTTP method
 // the API does not serve (405; HEAD and OPTIONS are left to Next, which answers them from GET and
 // the allowed methods), and a path with malformed percent-encoding (400, where Next fails with 500).
+// On every other path it refuses only TRACE, TRACK and CONNECT (405).
 import { NextResponse, type NextRequest } from "next/server";
 
 const PASS = new Set(["HEAD", "OPTIONS"]);
@@ -24,8 +25,21 @@ function refuse(trpc: boolean, status: 400 | 405, message: string, headers?: Hea
   return NextResponse.json(body, { status, headers });
 }
 
+// Methods no route serves; Next would answer them with a bare 500 (TRACE echoes the request).
+const NEVER = new Set(["TRACE", "TRACK", "CONNECT"]);
+
 export function proxy(req: NextRequest) {
-  const trpc = req.nextUrl.pathname.startsWith("/api/trpc");
+  const path = req.nextUrl.pathname;
+  const api = path.startsWith("/api/trpc") || path.startsWith("/api/v1");
+  if (!api) {
+    const method = req.method.toUpperCase();
+    if (!NEVER.has(method)) return NextResponse.next();
+    return new NextResponse(`${method} is not supported\n`, {
+      status: 405,
+      headers: { allow: "GET, HEAD, OPTIONS, POST", "content-type": "text/plain; charset=utf-8" },
+    });
+  }
+  const trpc = path.startsWith("/api/trpc");
   // A path Next cannot decode ("%ZZ") would fail inside its router with a bare 500.
   try {
     decodeURIComponent(req.nextUrl.pathname);
@@ -41,4 +55,5 @@ export function proxy(req: NextRequest) {
   });
 }
 
-export const config = { matcher: ["/api/trpc/:path*", "/api/v1/:path*"] };
+// Every path (pages and every API route) but Next's static files.
+export const config = { matcher: ["/((?!_next/static|_next/image).*)"] };
