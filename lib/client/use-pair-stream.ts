@@ -8,7 +8,8 @@ import { ZPairEvent } from "@/lib/shared/pair-stream";
 export type TPairStream = {
   left: string;
   right: string;
-  state: "idle" | "streaming" | "done" | "error";
+  /** dropped: the responses stayed identical after resampling and the item was set aside. */
+  state: "idle" | "streaming" | "done" | "error" | "dropped";
   error: string | null;
   /** While the engine is busy and the server retries: "the model is busy, retrying". */
   notice: string | null;
@@ -49,6 +50,10 @@ export function usePairStream(
       } else if (event.type === "reset") {
         setLeft("");
         setRight("");
+      } else if (event.type === "replace") {
+        if (event.side === "left") setLeft("");
+        else setRight("");
+        setNotice("Both responses were the same; sampling another one…");
       } else if (event.type === "delta") {
         if (event.side === "left") setLeft((t) => t + event.text);
         else setRight((t) => t + event.text);
@@ -62,7 +67,7 @@ export function usePairStream(
       } else {
         finished = true;
         setError(event.message);
-        setState("error");
+        setState(event.type === "dropped" ? "dropped" : "error");
         source.close();
       }
     };

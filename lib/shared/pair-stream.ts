@@ -7,6 +7,10 @@ export const ZPairEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("delta"), side: z.enum(["left", "right"]), text: z.string() }),
   z.object({ type: z.literal("done"), left: z.string(), right: z.string() }),
   z.object({ type: z.literal("error"), message: z.string(), retryable: z.boolean() }),
+  /** Side `side` equalled the other and is being sampled again: clear it, deltas follow. */
+  z.object({ type: z.literal("replace"), side: z.enum(["left", "right"]) }),
+  /** The two responses stayed identical after the round's resamples: the item was set aside. */
+  z.object({ type: z.literal("dropped"), message: z.string() }),
   /** The engine's queue is full (503): the server retries by itself; show `message` meanwhile. */
   z.object({ type: z.literal("busy"), message: z.string() }),
 ]);

@@ -64,6 +64,22 @@ export const ZRoundConfig = z.object({
   demonstrationShare: z.number().min(0).max(1).default(0),
   /** Non-rejected annotations per axis needed before the reward models can be trained. */
   minAnnotationsPerAxis: z.number().int().min(1).max(1_000_000).default(10),
+  /**
+   * Identical pairs: when the two sampled responses are the same (lib/shared/pairs.ts), side B is
+   * sampled again with a new seed up to `maxResamples` times; still the same, the comparison is
+   * dropped from the pool. `nearDuplicates` also counts responses that differ only in case,
+   * punctuation or symbols as the same.
+   */
+  duplicates: z
+    .object({
+      maxResamples: z
+        .number()
+        .int("resamples must be a whole number")
+        .min(0, "resamples must be ≥ 0")
+        .max(10, "resamples must be ≤ 10"),
+      nearDuplicates: z.boolean(),
+    })
+    .default({ maxResamples: 3, nearDuplicates: false }),
 });
 export type TRoundConfig = z.infer<typeof ZRoundConfig>;
 
@@ -83,6 +99,7 @@ export function defaultRoundConfig(): TRoundConfig {
     promptSources: { queued: true, annotatorWritten: true },
     demonstrationShare: 0,
     minAnnotationsPerAxis: 10,
+    duplicates: { maxResamples: 3, nearDuplicates: false },
   };
 }
 

@@ -65,11 +65,14 @@ export function ComparisonView({
   item,
   onSubmitted,
   onSkipped,
+  onDropped,
   onHelp,
 }: {
   item: TItemView;
   onSubmitted: (s: TSubmitted) => void;
   onSkipped: () => void;
+  /** The two responses stayed identical after resampling: the server set the item aside. */
+  onDropped: (message: string) => void;
   onHelp: () => void;
 }) {
   const trpc = useTRPC();
@@ -246,6 +249,21 @@ export function ComparisonView({
         <p className="text-sm text-slate-600" data-testid="generation-status">
           {stream.notice ?? "Generating both responses…"}
         </p>
+      )}
+      {stream.state === "dropped" && (
+        <div
+          role="status"
+          data-testid="generation-dropped"
+          className="flex items-center gap-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900"
+        >
+          <span>{stream.error}</span>
+          <button
+            onClick={() => onDropped(stream.error ?? "")}
+            className="rounded-md border border-amber-300 bg-white px-3 py-1 hover:bg-amber-100"
+          >
+            Next item
+          </button>
+        </div>
       )}
       {stream.state === "error" && (
         <div

@@ -125,6 +125,10 @@ export function Workspace() {
             setMessage("Skipped. The item went back to the pool.");
             setItem(null);
           }}
+          onDropped={(text) => {
+            setMessage(text);
+            setItem(null);
+          }}
         />
       ) : (
         <TaskChooser guidelines={round.guidelines} onItem={(i) => (setMessage(null), setItem(i))} />

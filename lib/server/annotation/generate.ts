@@ -7,11 +7,12 @@ import { env } from "@/lib/env";
 import { DomainError } from "@/lib/server/errors";
 import { ZMessages, type TMessage } from "@/lib/shared/protocol";
 import type { TPairEvent } from "@/lib/shared/pair-stream";
-import { ZVariant, type TVariant } from "@/lib/shared/round-config";
+import { parseRoundConfig, ZVariant, type TVariant } from "@/lib/shared/round-config";
+import { sameResponses } from "@/lib/shared/pairs";
 import { resolvePolicyModels } from "@/lib/server/models/policies";
 import { ENGINE_BUSY_MESSAGE } from "@/lib/engine/client";
 import { externalBackend, streamChat } from "./engine-stream";
-import { pairSampled, samplingFailed, startSampling } from "./lifecycle";
+import { pairDropped, pairSampled, samplingFailed, startSampling } from "./lifecycle";
 import { sideOfVariant } from "./view";
 
 /** Generations per annotator per minute: sampling costs engine time that others share. */
@@ -49,6 +50,10 @@ export async function streamComparison(
   if (pending) await pending.catch(() => undefined);
 
   const c = await prisma.comparison.findUniqueOrThrow({ where: { id: comparisonId } });
+  if (c.status === "dropped") {
+    emit({ type: "dropped", message: DROPPED_MESSAGE });
+    return;
+  }
   if (c.status === "ready" || c.status === "complete") {
     emit({
       type: "done",
@@ -74,20 +79,33 @@ export async function streamComparison(
   }
 }
 
+/** What the annotator reads when a pair is dropped for staying identical. */
+export const DROPPED_MESSAGE =
+  "The model gave the same response on both sides, again after resampling, so this item was set aside. Take the next one.";
+
 async function generate(comparisonId: string, emit: TEmit): Promise<void> {
-  const c = await prisma.comparison.findUniqueOrThrow({ where: { id: comparisonId } });
+  const c = await prisma.comparison.findUniqueOrThrow({
+    where: { id: comparisonId },
+    include: { round: { select: { config: true } } },
+  });
   const variants: [TVariant, TVariant] = [ZVariant.parse(c.samplingA), ZVariant.parse(c.samplingB)];
+  const { duplicates } = parseRoundConfig(c.round.config);
   const messages = ZMessages.parse(c.context);
   await startSampling(prisma, comparisonId);
   emit({ type: "reset" });
 
+  const onDelta = (variant: "A" | "B", text: string) =>
+    emit({ type: "delta", side: sideOfVariant(variant, c.swapped), text });
+  const onBusy = () => emit({ type: "busy", message: ENGINE_BUSY_MESSAGE });
   let sampled: Awaited<ReturnType<typeof samplePair>>;
+  let resamples: number;
   try {
-    sampled = await samplePair(
-      variants,
-      messages,
-      (variant, text) => emit({ type: "delta", side: sideOfVariant(variant, c.swapped), text }),
-      () => emit({ type: "busy", message: ENGINE_BUSY_MESSAGE }),
+    sampled = await samplePair(variants, messages, onDelta, onBusy);
+    resamples = await resampleWhileIdentical(
+      sampled,
+      duplicates,
+      () => emit({ type: "replace", side: sideOfVariant("B", c.swapped) }),
+      (seed) => sampled.sampleSide(1, seed, onDelta, onBusy),
     );
   } catch (error) {
     const message = describeEngineError(error);
@@ -98,9 +116,30 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
   const { models, texts, seeds } = sampled;
   // PostgreSQL text cannot hold NUL, which a sampled byte-fallback token can produce.
   const [responseA, responseB] = [cleanText(texts[0]), cleanText(texts[1])];
+  const identical = sameResponses(responseA, responseB);
+  if (sameResponses(responseA, responseB, duplicates.nearDuplicates)) {
+    const reason = `identical responses after ${resamples} resample${resamples === 1 ? "" : "s"}`;
+    await prisma.$transaction(async (tx) => {
+      await pairDropped(tx, comparisonId, reason, resamples);
+      // Whoever holds it lets it go, like a skip; the pool never offers a dropped pair again.
+      await tx.assignment.updateMany({
+        where: { comparisonId, status: "assigned" },
+        data: { status: "skipped", skipReason: "identical_responses", finishedAt: new Date() },
+      });
+      if (c.dialogueId)
+        await tx.dialogue.updateMany({
+          where: { id: c.dialogueId, status: "open" },
+          data: { status: "abandoned" },
+        });
+    });
+    emit({ type: "dropped", message: DROPPED_MESSAGE });
+    return;
+  }
   await pairSampled(prisma, comparisonId, {
     responseA,
     responseB,
+    identical,
+    resamples,
     modelAId: models[0].id,
     modelBId: models[1].id,
     samplingA: { ...variants[0], seed: seeds[0] },
@@ -114,8 +153,34 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
 }
 
 /**
+ * While side B equals side A (after whitespace normalisation, or as a near-duplicate when the
+ * round says so), sample side B again with a fresh seed, up to `maxResamples` times. Before each
+ * resample `onReplace` tells the page to clear side B. Returns how many resamples ran.
+ */
+export async function resampleWhileIdentical(
+  pair: { texts: [string, string]; seeds: [number, number] },
+  duplicates: { maxResamples: number; nearDuplicates: boolean },
+  onReplace: () => void,
+  resampleB: (seed: number) => Promise<string>,
+): Promise<number> {
+  let resamples = 0;
+  while (
+    resamples < duplicates.maxResamples &&
+    sameResponses(cleanText(pair.texts[0]), cleanText(pair.texts[1]), duplicates.nearDuplicates)
+  ) {
+    resamples++;
+    onReplace();
+    const seed = randomSeed();
+    pair.seeds[1] = seed;
+    pair.texts[1] = await resampleB(seed);
+  }
+  return resamples;
+}
+
+/**
  * Samples variant A and B. When both sides use the same model and settings, one request with
- * n = 2 shares the prompt's prefill; otherwise one request per side.
+ * n = 2 shares the prompt's prefill; otherwise one request per side. `sampleSide` samples one
+ * side again (a resample of B).
  */
 async function samplePair(
   variants: [TVariant, TVariant],
@@ -133,36 +198,60 @@ async function samplePair(
     a.topP === b.topP &&
     a.maxTokens === b.maxTokens &&
     JSON.stringify(a.backend ?? null) === JSON.stringify(b.backend ?? null);
-  const requests = shared
-    ? [{ side: 0 as const, n: 2 }]
-    : [
-        { side: 0 as const, n: 1 },
-        { side: 1 as const, n: 1 },
-      ];
-  for (const r of requests) {
-    const v = variants[r.side];
+  const request = async (
+    side: 0 | 1,
+    n: 1 | 2,
+    seed: number,
+    onText: (side: 0 | 1, text: string) => void,
+    busy?: () => void,
+  ) => {
+    const v = variants[side];
     await streamChat(
       {
-        model: models[r.side].engineModel,
+        model: models[side].engineModel,
         messages,
-        n: r.n,
+        n,
         temperature: v.temperature,
         top_p: v.topP,
         max_tokens: v.maxTokens,
         // Late turns of a long dialogue get what room the context has left instead of a 400.
         clamp_max_tokens: true,
-        seed: seeds[r.side],
+        seed,
       },
-      (index, text) => {
-        const side = r.n === 2 ? (index === 0 ? 0 : 1) : r.side;
-        texts[side] += text;
-        onDelta(side === 0 ? "A" : "B", text);
-      },
-      onBusy,
+      (index, text) => onText(n === 2 ? (index === 0 ? 0 : 1) : side, text),
+      busy,
       externalBackend(v),
     );
+  };
+  const collect = (side: 0 | 1, text: string) => {
+    texts[side] += text;
+    onDelta(side === 0 ? "A" : "B", text);
+  };
+  if (shared) await request(0, 2, seeds[0], collect, onBusy);
+  else {
+    await request(0, 1, seeds[0], collect, onBusy);
+    await request(1, 1, seeds[1], collect, onBusy);
   }
-  return { models, texts, seeds };
+  const sampleSide = async (
+    side: 0 | 1,
+    seed: number,
+    onText: (variant: "A" | "B", text: string) => void,
+    busy?: () => void,
+  ): Promise<string> => {
+    let text = "";
+    await request(
+      side,
+      1,
+      seed,
+      (_, t) => {
+        text += t;
+        onText(side === 0 ? "A" : "B", t);
+      },
+      busy,
+    );
+    return text;
+  };
+  return { models, texts, seeds, sampleSide };
 }
 
 function cleanText(text: string): string {

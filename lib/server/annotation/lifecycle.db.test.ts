@@ -40,13 +40,16 @@ const statusOf = async (id: string) =>
   (await db.prisma.comparison.findUniqueOrThrow({ where: { id } })).status;
 
 describe("the comparison moves", () => {
-  it("has a move out of every state and into every state but its start", () => {
-    for (const s of l.COMPARISON_STATES) expect(l.COMPARISON_MOVES[s].length).toBeGreaterThan(0);
+  it("has a move out of every state but the final ones and into every state but its start", () => {
+    for (const s of l.COMPARISON_STATES)
+      expect(l.COMPARISON_MOVES[s].length > 0).toBe(!l.FINAL_STATES.includes(s));
     const reachable = new Set(Object.values(l.COMPARISON_MOVES).flat());
     expect([...reachable].sort()).toEqual([...l.COMPARISON_STATES].sort());
     expect(l.canMove("complete", "ready")).toBe(true); // undo
     expect(l.canMove("complete", "failed")).toBe(false);
     expect(l.canMove("failed", "ready")).toBe(false);
+    expect(l.canMove("generating", "dropped")).toBe(true);
+    expect(l.canMove("ready", "dropped")).toBe(false);
   });
 
   it("is written by lifecycle.ts only", () => {
@@ -92,6 +95,22 @@ describe(`comparison lifecycle on ${TEST_BACKEND}`, () => {
     expect(await statusOf(c.id)).toBe("ready");
     await l.labelled(db.prisma, c.id, 1, 1);
     expect(await statusOf(c.id)).toBe("complete");
+  });
+
+  it("drops a pair whose responses stayed identical, for good, with its reason", async () => {
+    const c = await newComparison(false);
+    await l.pairDropped(db.prisma, c.id, "identical after 3 resamples", 3);
+    const dropped = await db.prisma.comparison.findUniqueOrThrow({ where: { id: c.id } });
+    expect([dropped.status, dropped.error, dropped.resamples]).toEqual([
+      "dropped",
+      "identical after 3 resamples",
+      3,
+    ]);
+    await expect(l.startSampling(db.prisma, c.id)).rejects.toThrow(/cannot become generating/);
+    const ready = await newComparison(true);
+    await expect(l.pairDropped(db.prisma, ready.id, "x", 0)).rejects.toThrow(
+      /cannot become dropped/,
+    );
   });
 
   it("refuses a move from a state it may not come from", async () => {

@@ -5,6 +5,7 @@ import "server-only";
 //   (created for an annotator) ──► generating ──sampled──► ready ──enough labels──► complete
 //   (created already sampled: a blind side-by-side) ───────► ready ◄──────undo─────────┘
 //                                  generating ──engine error──► failed ──retry──► generating
+//                                  generating ──responses stayed identical──► dropped (final)
 //
 // `generating` also restarts itself (a stream reopened after the web process died mid-sample);
 // `complete` takes further labels (a gold item) and stays complete; an undo of a label on a
@@ -13,16 +14,20 @@ import "server-only";
 import { prisma } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 
-export const COMPARISON_STATES = ["generating", "ready", "complete", "failed"] as const;
+export const COMPARISON_STATES = ["generating", "ready", "complete", "failed", "dropped"] as const;
 export type TComparisonState = (typeof COMPARISON_STATES)[number];
 
 /** The states a comparison may move to from each state. */
 export const COMPARISON_MOVES: Record<TComparisonState, readonly TComparisonState[]> = {
-  generating: ["generating", "ready", "failed"],
+  generating: ["generating", "ready", "failed", "dropped"],
   failed: ["generating"],
   ready: ["complete", "ready"],
   complete: ["complete", "ready"],
+  dropped: [],
 };
+
+/** States no move leaves. */
+export const FINAL_STATES: readonly TComparisonState[] = ["dropped"];
 
 /** The states a new comparison starts in: to be sampled, or sampled already. */
 export const INITIAL_STATES = ["generating", "ready"] as const;
@@ -75,6 +80,14 @@ export function pairSampled(
   pair: Omit<Prisma.ComparisonUncheckedUpdateManyInput, "status" | "error">,
 ) {
   return move(db, comparisonId, ["generating"], "ready", { ...pair, error: null });
+}
+
+/**
+ * The two responses stayed the same after the round's resamples: out of the pool for good, with
+ * the reason recorded in `error` (the round page counts these).
+ */
+export function pairDropped(db: TDb, comparisonId: string, reason: string, resamples: number) {
+  return move(db, comparisonId, ["generating"], "dropped", { error: reason, resamples });
 }
 
 /** A label was submitted: complete once `submitted` labels reach `wanted`, else unchanged. */

@@ -88,7 +88,7 @@ async function rows(
   params: Record<string, string> = {},
   format: "native" | "trl" | "hh-rlhf" = "native",
 ) {
-  const plan = stream.planFromQuery(q(params), null, SECRET, now);
+  const plan = stream.planFromQuery(q({ ...params, format }), null, SECRET, now);
   const text = await new Response(stream.ndjsonStream(pool, plan, format)).text();
   return text
     .split("\n")
@@ -317,6 +317,38 @@ describe("pagination", () => {
       ["own", 2, 0.5],
       ["gold", 2, 0.5],
     ]);
+  });
+});
+
+describe("identical pairs", () => {
+  let id = "";
+  beforeAll(async () => {
+    const ids = await addLabel(db.prisma, w, {
+      round: 2,
+      votes: [[w.users.ann1, "A", "better"]],
+      at: at(40),
+      responses: ["The same answer.", "The same\nanswer. "],
+    });
+    id = ids[0]!;
+  });
+
+  it("are left out of TRL and HH-RLHF by default, kept and marked in native", async () => {
+    const all = await native();
+    expect(all.filter((r) => r.identicalResponses).map((r) => r.id)).toEqual([id]);
+    const trl = await rows({}, "trl");
+    const hh = await rows({}, "hh-rlhf");
+    expect([trl.length, hh.length]).toEqual([all.length - 1, all.length - 1]);
+    expect(JSON.stringify(trl)).not.toContain("The same");
+    expect(JSON.stringify(hh)).not.toContain("The same");
+  });
+
+  it("identical=include and identical=exclude override the format's default", async () => {
+    const all = await native();
+    const trl = (await rows({ identical: "include" }, "trl")).map((r) => ZTrlRow.strict().parse(r));
+    expect(trl).toHaveLength(all.length);
+    const kept = await native({ identical: "exclude" });
+    expect(kept.map((r) => r.id)).toEqual(all.filter((r) => r.id !== id).map((r) => r.id));
+    expect(ZExportQuery.safeParse({ identical: "maybe" }).success).toBe(false);
   });
 });
 

@@ -84,6 +84,7 @@ export function toNativeRow(r: TExportDbRow, o: TFormatOptions): TNativeRow {
         sampling: sampling(r.samplingB),
       },
     },
+    identicalResponses: r.identical,
     displayedOrder: r.swapped ? "BA" : "AB",
     choice: r.choice,
     degree: r.degree as TDegree,

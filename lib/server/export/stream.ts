@@ -59,12 +59,19 @@ export function planFromQuery(
       reviewStatus: q.reviewStatus,
       minAgreement: q.minAgreement,
       modelVersion: q.modelVersion,
+      excludeIdentical:
+        (q.identical ?? (isPreferenceFormat(q.format) ? "exclude" : "include")) === "exclude",
     },
     after,
     until: new Date(now.getTime() - settleMs),
     limit: q.limit,
     format: { margin: q.margin, pseudonym: annotatorPseudonymizer(secret) },
   };
+}
+
+/** Formats that give a trainer chosen and rejected only: identical pairs are left out by default. */
+function isPreferenceFormat(format: TExportQuery["format"]): boolean {
+  return format === "trl" || format === "hh-rlhf";
 }
 
 /**
@@ -184,6 +191,7 @@ const PARQUET_COLUMNS: {
   { name: "turnIndex", type: "INT32", nullable: false },
   { name: "context", type: "JSON", nullable: false },
   { name: "responses", type: "JSON", nullable: false },
+  { name: "identicalResponses", type: "BOOLEAN", nullable: false },
   { name: "displayedOrder", type: "STRING", nullable: false },
   { name: "choice", type: "STRING", nullable: false },
   { name: "degree", type: "STRING", nullable: false },

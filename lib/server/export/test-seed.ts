@@ -1,6 +1,7 @@
 // Test data for the export suites, written with Prisma directly: users, rounds, two model
 // versions, and labelled comparisons with their assignments, annotations and reviews.
 import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { sameResponses } from "@/lib/shared/pairs";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 
 export type TLabelSpec = {
@@ -19,6 +20,8 @@ export type TLabelSpec = {
   chosenUnsafeOtherSafe?: boolean;
   /** A gold item: later voters came through gold assignments, annotationsWanted stays 1. */
   gold?: boolean;
+  /** The two response texts (default "answer A<n>" and "answer B<n>"). */
+  responses?: [string, string];
 };
 
 export type TExportWorld = {
@@ -83,14 +86,16 @@ export async function addLabel(
 ): Promise<string[]> {
   const n = ++counter;
   const [ma, mb] = spec.models ?? [w.models.v1.id, w.models.v2.id];
+  const [responseA, responseB] = spec.responses ?? [`answer A${n}`, `answer B${n}`];
   const c = await db.comparison.create({
     data: {
       roundId: w.rounds[spec.round]!,
       promptId: w.promptId,
       axis: spec.axis ?? "helpfulness",
       context: [{ role: "user", content: `Question ${n}?` }],
-      responseA: `answer A${n}`,
-      responseB: `answer B${n}`,
+      responseA,
+      responseB,
+      identical: sameResponses(responseA, responseB),
       modelAId: ma,
       modelBId: mb,
       samplingA: { model: "latest", temperature: 0.7, topP: 0.95, maxTokens: 96, seed: n },

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { prisma } from "@/lib/db";
 import type { ModelVersion } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
+import { sameResponses } from "@/lib/shared/pairs";
 import { ZMessages } from "@/lib/shared/protocol";
 import type { TEngineResultOf } from "@/lib/shared/jobs";
 import { ZRoundEvaluation, type TRoundEvaluation } from "@/lib/shared/rlhf";
@@ -102,7 +103,9 @@ export async function queueHumanEval(args: {
       if (!parsed.success)
         throw new DomainError("CONFLICT", `pairs file line ${i + 1}: ${parsed.error.message}`);
       return parsed.data;
-    });
+    })
+    // Two identical responses give annotators nothing to judge (the evaluation counts a tie).
+    .filter((pair) => !sameResponses(pair.model_response, pair.baseline_response));
   const sampling = (m: ModelVersion) => ({
     model: m.id,
     temperature: args.sampling.temperature,

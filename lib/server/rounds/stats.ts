@@ -86,6 +86,12 @@ export type TRoundStats = {
     points: { t: string; helpfulness: number; safety: number }[];
   };
   annotators: number;
+  /**
+   * Identical pairs: side-B resamples run because the two responses were the same, comparisons
+   * dropped because they stayed the same, and stored pairs with identical responses (from before
+   * resampling existed, or a round with resamples set to 0).
+   */
+  duplicates: { resamples: number; dropped: number; identicalStored: number; sampled: number };
 };
 
 /** Collection statistics of one round. */
@@ -185,8 +191,22 @@ export async function roundStats(roundId: string): Promise<TRoundStats> {
     return { axis, pairs, agree, rate: pairs ? agree / pairs : null };
   });
 
+  const [dup, identicalStored] = await Promise.all([
+    prisma.comparison.aggregate({ where: { roundId }, _sum: { resamples: true } }),
+    prisma.comparison.count({ where: { roundId, identical: true } }),
+  ]);
+  const byStatus = new Map(comparisons.map((c) => [c.status as string, c._count._all]));
   return {
     progress,
+    duplicates: {
+      resamples: dup._sum.resamples ?? 0,
+      dropped: byStatus.get("dropped") ?? 0,
+      identicalStored,
+      sampled:
+        (byStatus.get("ready") ?? 0) +
+        (byStatus.get("complete") ?? 0) +
+        (byStatus.get("dropped") ?? 0),
+    },
     comparisons: comparisons.map((c) => ({ status: c.status, n: c._count._all })),
     degrees,
     safetyLabels,

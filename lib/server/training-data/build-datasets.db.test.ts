@@ -121,3 +121,35 @@ describe(`training data on ${TEST_BACKEND}`, () => {
     expect(build.toJsonl(ds.train.safety).trim().split("\n")).toHaveLength(s.length);
   });
 });
+
+describe(`identical pairs in training data on ${TEST_BACKEND}`, () => {
+  it("leaves out pairs whose two responses are the same, flagged or not", async () => {
+    const user = await db.prisma.user.findUniqueOrThrow({ where: { id: "u-ds" } });
+    const round = await db.prisma.round.create({
+      data: { number: 2, name: "r2", status: "collecting", config: defaultRoundConfig() },
+    });
+    const prompt = await db.prisma.prompt.create({
+      data: { text: "same", source: "seed", tags: [] },
+    });
+    const label = (key: string, responseA: string, responseB: string) =>
+      createLabel(db.prisma, {
+        roundId: round.id,
+        promptId: prompt.id,
+        annotatorId: user.id,
+        axis: "helpfulness",
+        key,
+        context: [{ role: "user", content: "same" }],
+        responseA,
+        responseB,
+        swapped: false,
+        degree: "better",
+        safetyLabel: null,
+        chosenUnsafeOtherSafe: false,
+      });
+    await label("same-1", "Four.", " Four.\n");
+    await label("same-2", "Four.", "Five.");
+    const { pairs, identical } = await build.loadPairs([round.id]);
+    expect(identical).toBe(1);
+    expect(pairs.map((p) => [p.chosen, p.rejected])).toEqual([["Four.", "Five."]]);
+  });
+});

@@ -3,10 +3,12 @@ import "server-only";
 //   helpfulness RM: all helpfulness pairs + safety pairs in an equal share (configurable);
 //   safety RM:      all safety pairs + helpfulness pairs making up 10 % (configurable).
 // Rejected annotations (latest review) are left out everywhere; chosen-unsafe/other-safe pairs
-// are left out of the safety data. The test split is by prompt: no prompt is on both sides.
+// are left out of the safety data; pairs whose two responses are the same (lib/shared/pairs.ts)
+// are left out of both, since chosen equal to rejected carries no preference. The test split is by prompt: no prompt is on both sides.
 import { createHash } from "node:crypto";
 import { prisma } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { sameResponses } from "@/lib/shared/pairs";
 import { ZMessages, type TDegree, type TMessage } from "@/lib/shared/protocol";
 
 export type TPairRecord = {
@@ -61,13 +63,21 @@ export async function loadPairs(roundIds: string[]) {
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     include: {
       comparison: {
-        select: { promptId: true, context: true, responseA: true, responseB: true, axis: true },
+        select: {
+          promptId: true,
+          context: true,
+          responseA: true,
+          responseB: true,
+          axis: true,
+          identical: true,
+        },
       },
       reviews: { orderBy: { createdAt: "desc" }, take: 1, select: { decision: true } },
     },
   });
   let rejected = 0;
   let chosenUnsafe = 0;
+  let identical = 0;
   const pairs: TPairRecord[] = [];
   for (const a of annotations) {
     if (a.reviews[0]?.decision === "rejected") {
@@ -75,6 +85,10 @@ export async function loadPairs(roundIds: string[]) {
       continue;
     }
     const c = a.comparison;
+    if (c.identical || sameResponses(c.responseA, c.responseB)) {
+      identical += 1;
+      continue;
+    }
     if (c.axis === "safety" && a.chosenUnsafeOtherSafe) {
       chosenUnsafe += 1;
       continue;
@@ -88,11 +102,11 @@ export async function loadPairs(roundIds: string[]) {
       axis: c.axis,
     });
   }
-  return { pairs, rejected, chosenUnsafe, total: annotations.length };
+  return { pairs, rejected, chosenUnsafe, identical, total: annotations.length };
 }
 
 export async function buildDatasets(opts: TBuildOptions): Promise<TDatasets> {
-  const { pairs, rejected, chosenUnsafe, total } = await loadPairs(opts.roundIds);
+  const { pairs, rejected, chosenUnsafe, identical, total } = await loadPairs(opts.roundIds);
   const isTest = (p: TPairRecord) => unitHash(p.prompt_id, opts.seed) < opts.testFraction;
   const split = (axis: "helpfulness" | "safety") => {
     const all = pairs.filter((p) => p.axis === axis);
@@ -122,6 +136,7 @@ export async function buildDatasets(opts: TBuildOptions): Promise<TDatasets> {
       annotations: total,
       rejectedByReview: rejected,
       chosenUnsafeOtherSafe: chosenUnsafe,
+      identicalResponses: identical,
       helpfulnessTrain: helpfulnessTrain.length,
       safetyTrain: safetyTrain.length,
       helpfulnessTest: help.test.length,

@@ -41,6 +41,8 @@ function toDraft(c: TRoundConfig): TDraft {
   d["promptSources.annotatorWritten"] = c.promptSources.annotatorWritten;
   d.demonstrationShare = String(c.demonstrationShare);
   d.minAnnotationsPerAxis = String(c.minAnnotationsPerAxis);
+  d["duplicates.maxResamples"] = String(c.duplicates.maxResamples);
+  d["duplicates.nearDuplicates"] = c.duplicates.nearDuplicates;
   return d;
 }
 
@@ -61,6 +63,7 @@ const NUMBER_FIELDS = [
   "leaseMinutes",
   "demonstrationShare",
   "minAnnotationsPerAxis",
+  "duplicates.maxResamples",
 ];
 
 /** The draft as a configuration, or the fields that are not numbers. */
@@ -100,6 +103,10 @@ function fromDraft(d: TDraft): { value: unknown; errors: TFieldErrors } {
       },
       demonstrationShare: n("demonstrationShare"),
       minAnnotationsPerAxis: n("minAnnotationsPerAxis"),
+      duplicates: {
+        maxResamples: n("duplicates.maxResamples"),
+        nearDuplicates: d["duplicates.nearDuplicates"] === true,
+      },
     },
   };
 }
@@ -308,7 +315,20 @@ export function ConfigForm({
             "Minimum annotations per axis",
             "Non-rejected annotations each axis needs before reward-model training.",
           )}
+          {num(
+            "duplicates.maxResamples",
+            "Resamples of identical pairs",
+            "0–10; when both responses are the same, side B is sampled again up to this often, then the item is dropped.",
+          )}
         </div>
+        <label className="flex items-center gap-1.5 text-sm">
+          <input
+            type="checkbox"
+            checked={draft["duplicates.nearDuplicates"] === true}
+            onChange={(e) => set("duplicates.nearDuplicates")(e.target.checked)}
+          />
+          Near-duplicates count as identical (responses differing only in case or punctuation)
+        </label>
 
         <fieldset className="text-sm">
           <legend className="font-medium">Prompt sources</legend>
