@@ -7,6 +7,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { nextCookies } from "better-auth/next-js";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/server/http/client-address";
 
 export const SESSION_TTL_SECONDS = 60 * 60 * 24 * 7; // a week, renewed daily while in use
 
@@ -32,16 +33,16 @@ function createAuth() {
         banned: { type: "boolean", input: false, required: false },
       },
     },
-    // Per-IP limits from Better Auth. `next start` fills X-Forwarded-For with the socket address
-    // when the client sent none; a client can still forge it, so app/api/auth also limits sign-in
-    // per email, which a forged header cannot get around.
+    // Per-IP limits from Better Auth, on the address instrumentation.ts stamps on each request:
+    // the socket's, or X-Forwarded-For's as far as PAIRWISE_TRUSTED_PROXIES trusts it. app/api/auth
+    // also limits failed sign-ins per email + address pair.
     rateLimit: {
       enabled: true,
       window: 60,
       max: 600,
       customRules: { "/sign-in/email": { window: 60, max: 30 } },
     },
-    advanced: { ipAddress: { ipAddressHeaders: ["x-forwarded-for"] } },
+    advanced: { ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] } },
     telemetry: { enabled: false },
     databaseHooks: {
       session: {

@@ -5,6 +5,7 @@ import {
   resetSignInAttempts,
   SIGN_IN_MAX_ATTEMPTS,
   SIGN_IN_WINDOW_MS,
+  signInKey,
 } from "./sign-in-limit";
 
 describe("per-email sign-in limit", () => {
@@ -29,5 +30,18 @@ describe("per-email sign-in limit", () => {
     for (let i = 0; i < SIGN_IN_MAX_ATTEMPTS; i++)
       expect(consumeSignInAttempt("ok@x.test", t0 + 100 + i)).toBeNull();
     expect(consumeSignInAttempt("ok@x.test", t0 + 200)).toBeGreaterThan(0);
+  });
+});
+
+describe("per email + address (issue 18)", () => {
+  beforeEach(() => resetSignInAttempts());
+  it("a stranger's failures do not lock the owner out from another address", () => {
+    const t0 = 3_000_000;
+    for (let i = 0; i < SIGN_IN_MAX_ATTEMPTS; i++)
+      consumeSignInAttempt(signInKey("owner@x.test", "198.51.100.1"), t0 + i);
+    expect(
+      consumeSignInAttempt(signInKey("owner@x.test", "198.51.100.1"), t0 + 50),
+    ).toBeGreaterThan(0);
+    expect(consumeSignInAttempt(signInKey("owner@x.test", "203.0.113.5"), t0 + 50)).toBeNull();
   });
 });

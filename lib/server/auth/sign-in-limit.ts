@@ -1,12 +1,18 @@
 import "server-only";
-// A per-email limit on failed sign-in attempts. Better Auth limits per IP, but the IP comes from a
-// header a client can forge when no proxy sets it; an email address cannot be spoofed that way.
+// A limit on failed sign-in attempts per email + client address pair (lib/server/http/client-address.ts),
+// on top of Better Auth's per-address limit. Per pair, not per email: a per-email lock would let
+// anyone who knows an address lock its owner out for the window.
 // Every attempt takes a slot before the password is checked (so a burst of parallel guesses is
 // limited too); a successful sign-in gives its slot back, so only failures count.
 export const SIGN_IN_WINDOW_MS = 5 * 60_000;
 export const SIGN_IN_MAX_ATTEMPTS = 10;
 
 const attempts = new Map<string, number[]>();
+
+/** The key an attempt counts under: the email (already lower-cased) and the client address. */
+export function signInKey(email: string, address: string | null): string {
+  return `${email}\n${address || "unknown"}`;
+}
 
 /** Records one attempt for `key`; returns seconds to wait when over the limit, else null. */
 export function consumeSignInAttempt(key: string, now = Date.now()): number | null {

@@ -1,7 +1,14 @@
 import { toNextJsHandler } from "better-auth/next-js";
 import { auth } from "@/lib/server/auth/auth";
-import { consumeSignInAttempt, refundSignInAttempt } from "@/lib/server/auth/sign-in-limit";
-import { ZSignIn } from "@/lib/shared/users";
+import { z } from "zod";
+import {
+  consumeSignInAttempt,
+  refundSignInAttempt,
+  signInKey,
+} from "@/lib/server/auth/sign-in-limit";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/server/http/client-address";
+import { hasBadText } from "@/lib/shared/text";
+import { ZName, ZSignIn } from "@/lib/shared/users";
 
 function jsonError(status: number, message: string, headers: Record<string, string> = {}) {
   return Response.json(
@@ -14,9 +21,45 @@ export async function GET(req: Request) {
   return toNextJsHandler(auth()).GET(req);
 }
 
-/** Sign-in is validated and limited per email before Better Auth sees it. */
+/**
+ * What a user may change about themselves through update-user: the name, with the limits of an
+ * admin-created account (lib/shared/users.ts). The image and anything else are not theirs to set.
+ */
+const ZSelfUpdate = z.strictObject({ name: ZName });
+
+async function updateUser(req: Request): Promise<Response> {
+  let body: unknown;
+  try {
+    body = await req.clone().json();
+  } catch {
+    return jsonError(400, "The request body must be JSON with a name");
+  }
+  const bad = hasBadText(body);
+  if (bad)
+    return jsonError(
+      400,
+      `${bad}: text cannot contain the NUL character or an unpaired UTF-16 surrogate`,
+    );
+  const parsed = ZSelfUpdate.safeParse(body);
+  if (!parsed.success)
+    return jsonError(
+      400,
+      parsed.error.issues
+        .map((i) =>
+          i.code === "unrecognized_keys"
+            ? `${i.keys.join(", ")}: not something you can change (only name)`
+            : `${i.path.join(".") || "body"}: ${i.message}`,
+        )
+        .join("; "),
+    );
+  return toNextJsHandler(auth()).POST(req);
+}
+
+/** Sign-in is validated and limited per email + client address before Better Auth sees it. */
 export async function POST(req: Request) {
-  if (new URL(req.url).pathname.endsWith("/sign-in/email")) {
+  const path = new URL(req.url).pathname;
+  if (path.endsWith("/update-user")) return updateUser(req);
+  if (path.endsWith("/sign-in/email")) {
     let body: unknown;
     try {
       body = await req.clone().json();
@@ -27,18 +70,20 @@ export async function POST(req: Request) {
     if (!parsed.success)
       return jsonError(400, parsed.error.issues.map((i) => i.message).join("; "));
     const at = Date.now();
-    const wait = consumeSignInAttempt(parsed.data.email, at);
+    // Per email + address: a stranger's failures do not lock the owner out from their own address.
+    const key = signInKey(parsed.data.email, req.headers.get(CLIENT_ADDRESS_HEADER));
+    const wait = consumeSignInAttempt(key, at);
     if (wait !== null) {
       return jsonError(
         429,
-        `Too many failed sign-in attempts for this account. Try again in ${wait} s.`,
+        `Too many failed sign-in attempts for this account from your address. Try again in ${wait} s.`,
         {
           "Retry-After": String(wait),
         },
       );
     }
     const res = await toNextJsHandler(auth()).POST(req);
-    if (res.ok) refundSignInAttempt(parsed.data.email, at);
+    if (res.ok) refundSignInAttempt(key, at);
     return res;
   }
   return toNextJsHandler(auth()).POST(req);
