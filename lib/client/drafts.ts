@@ -1,5 +1,6 @@
 "use client";
 // Drafts in localStorage, so nothing typed is lost on skip, reload or a failed request.
+import { TRPCClientError } from "@trpc/client";
 import { useCallback, useEffect, useRef, useState } from "react";
 
 const PREFIX = "pairwise:draft:";
@@ -48,4 +49,25 @@ export function useDraft<T>(
     setValue(initialRef.current());
   }, [key]);
   return [value, setValue, reset];
+}
+
+/** A fresh idempotency key for a draft: one per draft, so retries and double submits are one. */
+export function newDraftKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random()}`;
+}
+
+/** Why submitting a draft failed, for the person: the server's field errors or message, else
+ * that the server was not reached and the draft (`what`: "label", "demonstration") is kept. */
+export function describeSubmitError(e: unknown, what: string): string {
+  if (e instanceof TRPCClientError) {
+    const data = e.data as { fieldErrors?: Record<string, string[]> | null } | undefined;
+    if (data?.fieldErrors && Object.keys(data.fieldErrors).length > 0)
+      return Object.entries(data.fieldErrors)
+        .map(([field, msgs]) => `${field}: ${msgs.join(", ")}`)
+        .join(". ");
+    return e.message;
+  }
+  return `Could not reach the server. Your ${what} is kept; try again.`;
 }

@@ -3,9 +3,8 @@
 // label (choice, degree, safety bin, flags, note). Keyboard first; the label is a draft until the
 // server has it, and one idempotency key per draft makes retries and double submits harmless.
 import { useMutation } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import { useEffect, useState } from "react";
-import { useDraft } from "@/lib/client/drafts";
+import { describeSubmitError, newDraftKey, useDraft } from "@/lib/client/drafts";
 import { useTRPC } from "@/lib/client/trpc";
 import { usePairStream } from "@/lib/client/use-pair-stream";
 import {
@@ -40,26 +39,8 @@ export type TSubmitted = {
   warning: boolean;
 };
 
-function newKey() {
-  return typeof crypto !== "undefined" && "randomUUID" in crypto
-    ? crypto.randomUUID()
-    : `${Date.now()}-${Math.random()}`;
-}
-
-function describeError(e: unknown): string {
-  if (e instanceof TRPCClientError) {
-    const data = e.data as
-      { code?: string; fieldErrors?: Record<string, string[]> | null } | undefined;
-    if (data?.fieldErrors) {
-      return Object.entries(data.fieldErrors)
-        .map(([field, msgs]) => `${field}: ${msgs.join(", ")}`)
-        .join(". ");
-    }
-    if (data?.code === "CONFLICT") return e.message;
-    return e.message;
-  }
-  return "Could not reach the server. Your label is kept; try again.";
-}
+const describeError = (e: unknown) => describeSubmitError(e, "label");
+const newKey = newDraftKey;
 
 export function ComparisonView({
   item,

@@ -5,9 +5,8 @@
 // annotator then edits: the server keeps both the sample and the edit. Everything typed is a draft
 // in localStorage (it survives reloads); one idempotency key per draft makes retries harmless.
 import { useMutation } from "@tanstack/react-query";
-import { TRPCClientError } from "@trpc/client";
 import { useState } from "react";
-import { useDraft } from "@/lib/client/drafts";
+import { describeSubmitError, newDraftKey, useDraft } from "@/lib/client/drafts";
 import { useTRPC } from "@/lib/client/trpc";
 import { demonstrationProblem, trimMessages, type TSampleRef } from "@/lib/shared/demonstrations";
 import {
@@ -38,12 +37,6 @@ type TDemoDraft = {
   startedAt: number;
 };
 
-function newKey() {
-  return typeof crypto !== "undefined" && "randomUUID" in crypto
-    ? crypto.randomUUID()
-    : `${Date.now()}-${Math.random()}`;
-}
-
 function emptyDraft(): TDemoDraft {
   return {
     axis: "helpfulness",
@@ -58,17 +51,8 @@ function emptyDraft(): TDemoDraft {
   };
 }
 
-function describeError(e: unknown): string {
-  if (e instanceof TRPCClientError) {
-    const data = e.data as { fieldErrors?: Record<string, string[]> | null } | undefined;
-    if (data?.fieldErrors && Object.keys(data.fieldErrors).length > 0)
-      return Object.entries(data.fieldErrors)
-        .map(([field, msgs]) => `${field}: ${msgs.join(", ")}`)
-        .join(". ");
-    return e.message;
-  }
-  return "Could not reach the server. Your demonstration is kept; try again.";
-}
+const describeError = (e: unknown) => describeSubmitError(e, "demonstration");
+const newKey = newDraftKey;
 
 const contextKey = (messages: TMessage[]) => JSON.stringify(trimMessages(messages.slice(0, -1)));
 
