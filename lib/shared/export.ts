@@ -289,3 +289,33 @@ export const ZModelVersionOut = z
 export type TModelVersionOut = z.infer<typeof ZModelVersionOut>;
 
 export const ZModelList = z.object({ models: z.array(ZModelVersionOut) }).meta({ id: "ModelList" });
+
+// ───────────────────────────── rounds ─────────────────────────────
+
+/** A round's collection metadata: what the comparisons export draws from. */
+export const ZRoundOut = z
+  .object({
+    number: z.number().int(),
+    name: z.string(),
+    status: z.string(),
+    annotations: z
+      .object({ helpfulness: z.number().int(), safety: z.number().int() })
+      .meta({ description: "Submitted labels per axis" }),
+    comparisons: z
+      .record(z.string(), z.number().int())
+      .meta({ description: "Comparisons by state: generating, ready, complete, failed, dropped" }),
+    resamples: z.number().int().meta({
+      description: "Times side B was sampled again because it equalled side A",
+    }),
+    dropped: z.number().int().meta({
+      description: "Comparisons set aside because their responses stayed identical",
+    }),
+    identicalStored: z.number().int().meta({
+      description:
+        "Stored pairs whose two responses are the same (left out of trl and hh-rlhf by default)",
+    }),
+  })
+  .meta({ id: "Round" });
+export type TRoundOut = z.infer<typeof ZRoundOut>;
+
+export const ZRoundList = z.object({ rounds: z.array(ZRoundOut) }).meta({ id: "RoundList" });

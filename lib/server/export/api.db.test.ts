@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TTestDatabase } from "@/lib/db/testing";
 import { withTestDatabase } from "@/lib/testing/database";
-import { ZApiError, ZModelList, ZNativeRow, ZTrlRow } from "@/lib/shared/export";
+import { ZApiError, ZModelList, ZNativeRow, ZRoundList, ZTrlRow } from "@/lib/shared/export";
 import { addLabel, seedWorld, type TExportWorld } from "./test-seed";
 
 let db: TTestDatabase;
@@ -19,6 +19,7 @@ let comparisons: typeof import("@/app/api/v1/comparisons/route");
 let models: typeof import("@/app/api/v1/models/route");
 let checkpoint: typeof import("@/app/api/v1/models/[id]/checkpoint/route");
 let openapi: typeof import("@/app/api/v1/openapi.json/route");
+let roundsRoute: typeof import("@/app/api/v1/rounds/route");
 let full: string; // every scope
 let readOnly: string; // comparisons:read only
 
@@ -38,6 +39,7 @@ beforeAll(async () => {
   models = await import("@/app/api/v1/models/route");
   checkpoint = await import("@/app/api/v1/models/[id]/checkpoint/route");
   openapi = await import("@/app/api/v1/openapi.json/route");
+  roundsRoute = await import("@/app/api/v1/rounds/route");
   w = await seedWorld(db.prisma);
   for (let i = 0; i < 3; i++)
     await addLabel(db.prisma, w, {
@@ -287,6 +289,51 @@ describe("models", () => {
   });
 });
 
+describe("rounds", () => {
+  it("lists each round's labels, comparisons by state, resamples and dropped pairs", async () => {
+    const before = ZRoundList.parse(await (await roundsRoute.GET(get("/rounds", readOnly))).json());
+    expect(before.rounds.map((r) => r.number)).toEqual([1, 2]);
+    const labels = await db.prisma.annotation.count();
+    expect(
+      before.rounds.reduce((n, r) => n + r.annotations.helpfulness + r.annotations.safety, 0),
+    ).toBe(labels);
+    const r1 = before.rounds[0]!;
+    const c = await db.prisma.comparison.findFirstOrThrow({ where: { roundId: w.rounds[1] } });
+    await db.prisma.comparison.update({ where: { id: c.id }, data: { resamples: 2 } });
+    await db.prisma.comparison.create({
+      data: {
+        roundId: w.rounds[1]!,
+        promptId: w.promptId,
+        axis: "helpfulness",
+        context: [],
+        samplingA: {},
+        samplingB: {},
+        swapped: false,
+        status: "dropped",
+        resamples: 3,
+        error: "identical responses after 3 resamples",
+      },
+    });
+    const after = ZRoundList.parse(await (await roundsRoute.GET(get("/rounds", readOnly))).json());
+    const a1 = after.rounds[0]!;
+    expect([a1.resamples, a1.dropped]).toEqual([r1.resamples + 5, r1.dropped + 1]);
+    expect(a1.comparisons.dropped).toBe(1);
+    expect(a1.annotations).toEqual(r1.annotations);
+  });
+
+  it("needs comparisons:read and takes no parameters", async () => {
+    const modelsOnly = (
+      await keys.createApiKey(w.users.admin, { name: "models only", scopes: ["models:read"] })
+    ).secret;
+    await expectError(await roundsRoute.GET(get("/rounds", modelsOnly)), 403, "forbidden");
+    await expectError(
+      await roundsRoute.GET(get("/rounds?round=1", readOnly)),
+      400,
+      "invalid_parameter",
+    );
+  });
+});
+
 describe("OpenAPI", () => {
   it("is an OpenAPI 3.1 document whose references all resolve", async () => {
     const doc = (await openapi.GET().json()) as {
@@ -298,6 +345,7 @@ describe("OpenAPI", () => {
     expect(Object.keys(doc.paths)).toEqual([
       "/api/v1/comparisons",
       "/api/v1/demonstrations",
+      "/api/v1/rounds",
       "/api/v1/models",
       "/api/v1/models/{id}/checkpoint",
     ]);

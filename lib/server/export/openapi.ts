@@ -9,6 +9,7 @@ import {
   ZExportQuery,
   ZHhRlhfRow,
   ZModelList,
+  ZRoundList,
   ZNativeRow,
   ZTrlRow,
 } from "@/lib/shared/export";
@@ -38,6 +39,7 @@ function componentSchemas(): Record<string, TJson> {
     ZTrlRow,
     ZHhRlhfRow,
     ZModelList,
+    ZRoundList,
     ZDemonstrationRow,
     ZTrlMessagesRow,
   ];
@@ -50,7 +52,7 @@ function componentSchemas(): Record<string, TJson> {
   }) as { schemas: Record<string, TJson> };
   const out: Record<string, TJson> = {};
   const wanted = (id: string) =>
-    ids.has(id) || ["ModelVersion", "Response", "Sampling", "Vote"].includes(id);
+    ids.has(id) || ["ModelVersion", "Response", "Round", "Sampling", "Vote"].includes(id);
   for (const [id, schema] of Object.entries(schemas)) {
     if (!wanted(id)) continue;
     delete schema.$schema;
@@ -160,6 +162,24 @@ export function openApiDocument(): TJson {
               },
             },
             "400": errorResponse("A malformed or unknown parameter, named in the message"),
+            ...authErrors,
+          },
+        },
+      },
+      "/api/v1/rounds": {
+        get: {
+          operationId: "listRounds",
+          summary:
+            "Each round's collection metadata: labels, comparisons by state, resamples and dropped identical pairs",
+          "x-scope": "comparisons:read",
+          responses: {
+            "200": {
+              description: "Every round, by number",
+              content: {
+                "application/json": { schema: { $ref: "#/components/schemas/RoundList" } },
+              },
+            },
+            "400": errorResponse("An unknown parameter (this endpoint takes none)"),
             ...authErrors,
           },
         },
