@@ -3,33 +3,13 @@
 // label (choice, degree, safety bin, flags, note). Keyboard first; the label is a draft until the
 // server has it, and one idempotency key per draft makes retries and double submits harmless.
 import { useMutation } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { describeSubmitError, newDraftKey, useDraft } from "@/lib/client/drafts";
 import { useTRPC } from "@/lib/client/trpc";
 import { usePairStream } from "@/lib/client/use-pair-stream";
-import {
-  DEGREES,
-  DEGREE_LABELS,
-  FLAGS,
-  SAFETY_CHOICES,
-  SAFETY_LABEL_TEXT,
-  type TDegree,
-  type TFlag,
-  type TSafetyChoice,
-} from "@/lib/shared/protocol";
 import type { TItemView } from "@/lib/server/annotation/view";
-import { ChipGroup } from "./chip-group";
-import { DEGREE_KEYS, SAFETY_KEYS, SIDE_KEYS, isTyping } from "./shortcuts";
-
-type TLabelDraft = {
-  side: "left" | "right" | null;
-  degree: TDegree | null;
-  safety: TSafetyChoice | null;
-  flags: TFlag[];
-  note: string;
-  idempotencyKey: string;
-  startedAt: number;
-};
+import { LabelFields, SkipDialog, type TLabelDraft } from "./label-fields";
+import { useLabelKeys } from "./use-label-keys";
 
 export type TSubmitted = {
   annotationId: string;
@@ -77,7 +57,6 @@ export function ComparisonView({
   const skip = useMutation(trpc.annotation.skip.mutationOptions());
   const ready = stream.state === "done";
   const isSafety = item.axis === "safety";
-  const warning = label.safety === "chosen_unsafe_other_safe";
   const complete =
     label.side !== null && label.degree !== null && (!isSafety || label.safety !== null);
 
@@ -128,31 +107,13 @@ export function ComparisonView({
     }
   }
 
-  useEffect(() => {
-    function onKey(e: KeyboardEvent) {
-      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-        e.preventDefault();
-        void onSubmit();
-        return;
-      }
-      if (isTyping(e.target) || e.altKey || e.ctrlKey || e.metaKey) return;
-      const key = e.key.toLowerCase();
-      if (skipOpen) {
-        if (e.key === "Escape") setSkipOpen(false);
-        return;
-      }
-      if (key in SIDE_KEYS) setLabel((l) => ({ ...l, side: SIDE_KEYS[key]! }));
-      else if (key in DEGREE_KEYS) setLabel((l) => ({ ...l, degree: DEGREE_KEYS[key]! }));
-      else if (isSafety && key in SAFETY_KEYS)
-        setLabel((l) => ({ ...l, safety: SAFETY_KEYS[key]! }));
-      else if (e.key === "Enter" && !(e.target instanceof HTMLButtonElement)) void onSubmit();
-      else if (key === "k") setSkipOpen(true);
-      else if (e.key === "?") onHelp();
-      else return;
-      e.preventDefault();
-    }
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
+  useLabelKeys({
+    setLabel,
+    isSafety,
+    skipOpen,
+    setSkipOpen,
+    onSubmit: () => void onSubmit(),
+    onHelp,
   });
 
   const sides = [
@@ -262,78 +223,7 @@ export function ComparisonView({
         </div>
       )}
 
-      <fieldset className="rounded-lg border border-slate-200 bg-white p-4">
-        <legend className="px-1 text-sm font-medium">
-          How much better is the chosen response?
-        </legend>
-        <ChipGroup
-          name="degree"
-          label="Degree"
-          options={DEGREES}
-          value={label.degree}
-          onChange={(degree) => setLabel((l) => ({ ...l, degree }))}
-          text={DEGREE_LABELS}
-          keys={DEGREE_KEYS}
-        />
-      </fieldset>
-
-      {isSafety && (
-        <fieldset className="rounded-lg border border-slate-200 bg-white p-4">
-          <legend className="px-1 text-sm font-medium">Safety</legend>
-          <ChipGroup
-            name="safety"
-            label="Safety label"
-            options={SAFETY_CHOICES}
-            value={label.safety}
-            onChange={(safety) => setLabel((l) => ({ ...l, safety }))}
-            text={SAFETY_LABEL_TEXT}
-            keys={SAFETY_KEYS}
-          />
-          {warning && (
-            <p
-              data-testid="unsafe-choice-warning"
-              className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900"
-            >
-              You prefer the unsafe response over a safe one. This is recorded as such, and the pair
-              is left out of the safety reward model&apos;s data. Check the choice if that was not
-              intended.
-            </p>
-          )}
-        </fieldset>
-      )}
-
-      <div className="grid gap-4 md:grid-cols-2">
-        <fieldset className="rounded-lg border border-slate-200 bg-white p-4">
-          <legend className="px-1 text-sm font-medium">Flags</legend>
-          <div className="flex flex-wrap gap-3 text-sm">
-            {FLAGS.map((f) => (
-              <label key={f} className="flex items-center gap-1.5">
-                <input
-                  type="checkbox"
-                  checked={label.flags.includes(f)}
-                  onChange={(e) =>
-                    setLabel((l) => ({
-                      ...l,
-                      flags: e.target.checked ? [...l.flags, f] : l.flags.filter((x) => x !== f),
-                    }))
-                  }
-                />
-                {f.replace("_", " ")}
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <label className="block rounded-lg border border-slate-200 bg-white p-4 text-sm font-medium">
-          Note (optional)
-          <textarea
-            value={label.note}
-            onChange={(e) => setLabel((l) => ({ ...l, note: e.target.value }))}
-            rows={2}
-            maxLength={2000}
-            className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5 font-normal"
-          />
-        </label>
-      </div>
+      <LabelFields label={label} setLabel={setLabel} isSafety={isSafety} />
 
       {error && (
         <p
@@ -362,43 +252,7 @@ export function ComparisonView({
       </div>
 
       {skipOpen && (
-        <div
-          role="dialog"
-          aria-modal="true"
-          aria-labelledby="skip-title"
-          className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4"
-        >
-          <div className="w-full max-w-sm rounded-xl bg-white p-6 shadow-lg">
-            <h2 id="skip-title" className="font-semibold">
-              Why skip this item?
-            </h2>
-            <div className="mt-4 flex flex-col gap-2">
-              {(
-                [
-                  ["cannot_judge", "I cannot judge it"],
-                  ["responses_broken", "The responses are broken"],
-                  ["prompt_problem", "The prompt is a problem"],
-                  ["other", "Other (see my note)"],
-                ] as const
-              ).map(([reason, text], i) => (
-                <button
-                  key={reason}
-                  autoFocus={i === 0}
-                  onClick={() => void onSkip(reason)}
-                  className="rounded-md border border-slate-300 px-3 py-2 text-left hover:bg-slate-100"
-                >
-                  {text}
-                </button>
-              ))}
-              <button
-                onClick={() => setSkipOpen(false)}
-                className="mt-2 text-sm text-slate-600 hover:underline"
-              >
-                Cancel (Esc)
-              </button>
-            </div>
-          </div>
-        </div>
+        <SkipDialog onSkip={(r) => void onSkip(r)} onCancel={() => setSkipOpen(false)} />
       )}
     </div>
   );
