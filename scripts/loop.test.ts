@@ -37,6 +37,8 @@ describe("npm run loop (CI size)", () => {
     expect(a.byAxis.helpfulness).toBeGreaterThan(0);
     expect(a.byAxis.safety).toBeGreaterThan(0);
     expect(a.agree / a.decisive).toBeGreaterThan(0.85);
+    // Side B is resampled while it equals side A: no annotator labels two identical responses.
+    expect(a.identical, "identical pairs shown to annotators").toBe(0);
 
     // Both reward models exist with a Table 8 on their own test split. (At this size a round has a
     // handful of significantly-better test pairs, too few for the ≥ 90 % target: the full run

@@ -66,7 +66,8 @@ export const ZRoundConfig = z.object({
   minAnnotationsPerAxis: z.number().int().min(1).max(1_000_000).default(10),
   /**
    * Identical pairs: when the two sampled responses are the same (lib/shared/pairs.ts), side B is
-   * sampled again with a new seed up to `maxResamples` times; still the same, the comparison is
+   * sampled again with a new seed up to `maxResamples` times, each time `temperatureStep` hotter
+   * (at most 2; the temperature used is stored with the pair); still the same, the comparison is
    * dropped from the pool. `nearDuplicates` also counts responses that differ only in case,
    * punctuation or symbols as the same.
    */
@@ -77,9 +78,14 @@ export const ZRoundConfig = z.object({
         .int("resamples must be a whole number")
         .min(0, "resamples must be ≥ 0")
         .max(10, "resamples must be ≤ 10"),
+      temperatureStep: z
+        .number()
+        .min(0, "the temperature step must be ≥ 0")
+        .max(1, "the temperature step must be ≤ 1")
+        .default(0.3),
       nearDuplicates: z.boolean(),
     })
-    .default({ maxResamples: 3, nearDuplicates: false }),
+    .default({ maxResamples: 4, temperatureStep: 0.3, nearDuplicates: false }),
 });
 export type TRoundConfig = z.infer<typeof ZRoundConfig>;
 
@@ -99,7 +105,7 @@ export function defaultRoundConfig(): TRoundConfig {
     promptSources: { queued: true, annotatorWritten: true },
     demonstrationShare: 0,
     minAnnotationsPerAxis: 10,
-    duplicates: { maxResamples: 3, nearDuplicates: false },
+    duplicates: { maxResamples: 4, temperatureStep: 0.3, nearDuplicates: false },
   };
 }
 

@@ -101,11 +101,9 @@ async function main() {
           prompt: { text: `Benchmark prompt ${i}: what is ${i} + ${i * 3}?`, adversarial: false },
         },
       });
-      await generatePairWaitingOutLimit(base, cookies[N]!, item.comparisonId);
-      await sampler.annotation.skip.mutate({
-        assignmentId: item.assignmentId,
-        reason: "other",
-      });
+      // A dropped pair (identical responses) was let go by the server already.
+      if ((await generatePairWaitingOutLimit(base, cookies[N]!, item.comparisonId)) === "done")
+        await sampler.annotation.skip.mutate({ assignmentId: item.assignmentId, reason: "other" });
     }
     const sampleSeconds = (performance.now() - t0) / 1000;
     // Bench setup: every annotator labels every pair (as overlap), so the pool stays full.

@@ -51,18 +51,22 @@ export function platformClient(baseUrl: string, cookie: string): TPlatformClient
   });
 }
 
-/** Reads a comparison's pair stream to the end: this is what makes the engine sample it. */
+/**
+ * Reads a comparison's pair stream to the end: this is what makes the engine sample it. "dropped":
+ * the two responses stayed identical after resampling and the server let the item go.
+ */
 export async function generatePair(
   baseUrl: string,
   cookie: string,
   comparisonId: string,
-): Promise<void> {
+): Promise<"done" | "dropped"> {
   const res = await fetch(`${baseUrl}/api/comparisons/${comparisonId}/stream`, {
     headers: { cookie },
   });
   const text = await res.text();
-  if (!text.includes('"type":"done"'))
-    throw new Error(`pair ${comparisonId} was not generated: ${text.slice(-300)}`);
+  if (text.includes('"type":"done"')) return "done";
+  if (text.includes('"type":"dropped"')) return "dropped";
+  throw new Error(`pair ${comparisonId} was not generated: ${text.slice(-300)}`);
 }
 
 /**
@@ -73,7 +77,7 @@ export async function generatePairWaitingOutLimit(
   baseUrl: string,
   cookie: string,
   comparisonId: string,
-): Promise<void> {
+): Promise<"done" | "dropped"> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await generatePair(baseUrl, cookie, comparisonId);

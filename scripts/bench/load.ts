@@ -195,8 +195,9 @@ async function measure(
           prompt: { text: `Load prompt ${i}: what is ${i} + ${i * 3}?`, adversarial: false },
         },
       });
-      await generatePairWaitingOutLimit(base, cookies[N]!, item.comparisonId);
-      await sampler.annotation.skip.mutate({ assignmentId: item.assignmentId, reason: "other" });
+      // A dropped pair (identical responses) was let go by the server already.
+      if ((await generatePairWaitingOutLimit(base, cookies[N]!, item.comparisonId)) === "done")
+        await sampler.annotation.skip.mutate({ assignmentId: item.assignmentId, reason: "other" });
     }
     // Every annotator may label every shared pair (overlap), so the pool stays full.
     await db.query(`UPDATE comparison SET "annotationsWanted" = $1`, [N + 1]);
@@ -237,8 +238,9 @@ async function measure(
             }
             if (item.status !== "ready" && item.status !== "complete") {
               t = performance.now();
-              await generatePair(base, cookie, item.comparisonId);
+              const outcome = await generatePair(base, cookie, item.comparisonId);
               sampleMs.push(performance.now() - t);
+              if (outcome === "dropped") continue; // identical responses: the server let it go
             }
             if (THINK_MS > 0) await sleep(THINK_MS * (0.5 + Math.random()));
             const entry: TSubmitLog = {

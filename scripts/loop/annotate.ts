@@ -3,6 +3,7 @@
 // the annotator writes (a demo-world prompt); the pair is sampled by reading the comparison's
 // server-sent-events stream; the decision comes from the sidecar's profile; annotation.submit;
 // for a multi-turn prompt, annotation.continue with the next user turn, then annotation.finish.
+import { sameResponses } from "@/lib/shared/pairs";
 import type { TPlatformClient } from "../bench/http-client";
 import type { AnnotatorSidecar, TProfile } from "./sidecar";
 
@@ -27,6 +28,8 @@ export type TAnnotateStats = {
   overlapItems: number;
   /** Submitted pairs whose two responses are the same text (a tiny model often repeats itself). */
   identical: number;
+  /** Comparisons the platform dropped because their responses stayed identical after resampling. */
+  dropped: number;
   /** Oracle agreement of submitted choices where the oracle is not tied. */
   agree: number;
   decisive: number;
@@ -40,15 +43,19 @@ export async function samplePair(
   baseUrl: string,
   cookie: string,
   comparisonId: string,
-): Promise<{ left: string; right: string } | { error: string; retryable: boolean }> {
+): Promise<
+  { left: string; right: string } | { error: string; retryable: boolean } | { dropped: string }
+> {
   const res = await fetch(`${baseUrl}/api/comparisons/${comparisonId}/stream`, {
     headers: { cookie },
   });
   const text = await res.text();
-  let out: { left: string; right: string } | { error: string; retryable: boolean } = {
-    error: `stream ended without a result (${res.status}): ${text.slice(-200)}`,
-    retryable: res.status >= 500,
-  };
+  let out:
+    { left: string; right: string } | { error: string; retryable: boolean } | { dropped: string } =
+    {
+      error: `stream ended without a result (${res.status}): ${text.slice(-200)}`,
+      retryable: res.status >= 500,
+    };
   for (const chunk of text.split("\n\n")) {
     const line = chunk.trim();
     if (!line.startsWith("data:")) continue;
@@ -62,6 +69,8 @@ export async function samplePair(
     if (ev.type === "done") out = { left: ev.left!, right: ev.right! };
     else if (ev.type === "error")
       out = { error: ev.message ?? "error", retryable: ev.retryable ?? false };
+    // The two responses stayed identical: the server set the item aside and let the holder go.
+    else if (ev.type === "dropped") out = { dropped: ev.message ?? "dropped" };
   }
   return out;
 }
@@ -75,6 +84,7 @@ export function emptyStats(): TAnnotateStats {
     skipped: 0,
     retries: 0,
     identical: 0,
+    dropped: 0,
     dialogues: 0,
     continued: 0,
     overlapItems: 0,
@@ -113,6 +123,10 @@ export async function annotateUntil(opts: {
         await new Promise((r) => setTimeout(r, 2000 * attempt));
         pair = await samplePair(opts.baseUrl, a.cookie, item.comparisonId);
       }
+      if ("dropped" in pair) {
+        stats.dropped += 1;
+        return false;
+      }
       if ("error" in pair) {
         stats.errors.push(`pair ${item.comparisonId}: ${pair.error}`);
         await a.client.annotation.skip.mutate({
@@ -145,7 +159,7 @@ export async function annotateUntil(opts: {
       timeSpentMs: d.time_spent_ms,
     });
     stats.submitted += 1;
-    if (left === right) stats.identical += 1;
+    if (sameResponses(left, right)) stats.identical += 1;
     stats.byAxis[item.axis] += 1;
     stats.byProfile[a.profile] = (stats.byProfile[a.profile] ?? 0) + 1;
     stats.byDegree[d.degree] = (stats.byDegree[d.degree] ?? 0) + 1;

@@ -105,7 +105,7 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
       sampled,
       duplicates,
       () => emit({ type: "replace", side: sideOfVariant("B", c.swapped) }),
-      (seed) => sampled.sampleSide(1, seed, onDelta, onBusy),
+      (seed, temperature) => sampled.sampleSide(1, seed, temperature, onDelta, onBusy),
     );
   } catch (error) {
     const message = describeEngineError(error);
@@ -143,7 +143,7 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
     modelAId: models[0].id,
     modelBId: models[1].id,
     samplingA: { ...variants[0], seed: seeds[0] },
-    samplingB: { ...variants[1], seed: seeds[1] },
+    samplingB: { ...variants[1], temperature: sampled.temperatureB, seed: seeds[1] },
   });
   emit({
     type: "done",
@@ -154,14 +154,16 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
 
 /**
  * While side B equals side A (after whitespace normalisation, or as a near-duplicate when the
- * round says so), sample side B again with a fresh seed, up to `maxResamples` times. Before each
- * resample `onReplace` tells the page to clear side B. Returns how many resamples ran.
+ * round says so), sample side B again with a fresh seed, up to `maxResamples` times, each time
+ * `temperatureStep` hotter than the last (at most 2): a small model that repeats one answer at
+ * its base temperature rarely does so hotter. Before each resample `onReplace` tells the page to
+ * clear side B. Returns how many resamples ran; `pair.temperatureB` is the temperature used last.
  */
 export async function resampleWhileIdentical(
-  pair: { texts: [string, string]; seeds: [number, number] },
-  duplicates: { maxResamples: number; nearDuplicates: boolean },
+  pair: { texts: [string, string]; seeds: [number, number]; temperatureB: number },
+  duplicates: { maxResamples: number; temperatureStep: number; nearDuplicates: boolean },
   onReplace: () => void,
-  resampleB: (seed: number) => Promise<string>,
+  resampleB: (seed: number, temperature: number) => Promise<string>,
 ): Promise<number> {
   let resamples = 0;
   while (
@@ -171,8 +173,10 @@ export async function resampleWhileIdentical(
     resamples++;
     onReplace();
     const seed = randomSeed();
+    const temperature = Math.min(2, pair.temperatureB + duplicates.temperatureStep);
     pair.seeds[1] = seed;
-    pair.texts[1] = await resampleB(seed);
+    pair.temperatureB = Math.round(temperature * 1000) / 1000;
+    pair.texts[1] = await resampleB(seed, pair.temperatureB);
   }
   return resamples;
 }
@@ -204,6 +208,7 @@ async function samplePair(
     seed: number,
     onText: (side: 0 | 1, text: string) => void,
     busy?: () => void,
+    temperature = variants[side].temperature,
   ) => {
     const v = variants[side];
     await streamChat(
@@ -211,7 +216,7 @@ async function samplePair(
         model: models[side].engineModel,
         messages,
         n,
-        temperature: v.temperature,
+        temperature,
         top_p: v.topP,
         max_tokens: v.maxTokens,
         // Late turns of a long dialogue get what room the context has left instead of a 400.
@@ -235,6 +240,7 @@ async function samplePair(
   const sampleSide = async (
     side: 0 | 1,
     seed: number,
+    temperature: number,
     onText: (variant: "A" | "B", text: string) => void,
     busy?: () => void,
   ): Promise<string> => {
@@ -248,10 +254,11 @@ async function samplePair(
         onText(side === 0 ? "A" : "B", t);
       },
       busy,
+      temperature,
     );
     return text;
   };
-  return { models, texts, seeds, sampleSide };
+  return { models, texts, seeds, temperatureB: b.temperature, sampleSide };
 }
 
 function cleanText(text: string): string {

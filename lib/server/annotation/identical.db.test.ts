@@ -50,7 +50,8 @@ function greedyConfig(maxResamples: number): TRoundConfig {
     { model: "latest", temperature: 0, topP: 1, maxTokens: 12 },
     { model: "latest", temperature: 0, topP: 1, maxTokens: 12 },
   ];
-  c.duplicates = { maxResamples, nearDuplicates: false };
+  // No temperature step: greedy stays greedy, so the responses stay identical.
+  c.duplicates = { maxResamples, temperatureStep: 0, nearDuplicates: false };
   return c;
 }
 
@@ -102,16 +103,25 @@ describe("resampleWhileIdentical", () => {
     const pair = {
       texts: ["Four.", " Four. "] as [string, string],
       seeds: [1, 2] as [number, number],
+      temperatureB: 1.5,
     };
     const answers = ["Four.", "It is four."];
     const seeds: number[] = [];
+    const temperatures: number[] = [];
     const onReplace = vi.fn();
     const n = await resampleWhileIdentical(
       pair,
-      { maxResamples: 5, nearDuplicates: false },
+      { maxResamples: 5, temperatureStep: 0.3, nearDuplicates: false },
       onReplace,
-      async (seed) => (seeds.push(seed), answers.shift()!),
+      async (seed, temperature) => (
+        seeds.push(seed),
+        temperatures.push(temperature),
+        answers.shift()!
+      ),
     );
+    // Each resample is hotter, up to 2.
+    expect(temperatures).toEqual([1.8, 2]);
+    expect(pair.temperatureB).toBe(2);
     expect(n).toBe(2);
     expect(onReplace).toHaveBeenCalledTimes(2);
     expect(pair.texts[1]).toBe("It is four.");
@@ -124,17 +134,18 @@ describe("resampleWhileIdentical", () => {
     const near = () => ({
       texts: ["Paris.", "paris"] as [string, string],
       seeds: [1, 2] as [number, number],
+      temperatureB: 1,
     });
     const off = await resampleWhileIdentical(
       near(),
-      { maxResamples: 3, nearDuplicates: false },
+      { maxResamples: 3, temperatureStep: 0, nearDuplicates: false },
       () => {},
       async () => "x",
     );
     expect(off).toBe(0);
     const on = await resampleWhileIdentical(
       near(),
-      { maxResamples: 3, nearDuplicates: true },
+      { maxResamples: 3, temperatureStep: 0, nearDuplicates: true },
       () => {},
       async () => "Lyon",
     );

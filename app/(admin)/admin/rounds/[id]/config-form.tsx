@@ -42,6 +42,7 @@ function toDraft(c: TRoundConfig): TDraft {
   d.demonstrationShare = String(c.demonstrationShare);
   d.minAnnotationsPerAxis = String(c.minAnnotationsPerAxis);
   d["duplicates.maxResamples"] = String(c.duplicates.maxResamples);
+  d["duplicates.temperatureStep"] = String(c.duplicates.temperatureStep);
   d["duplicates.nearDuplicates"] = c.duplicates.nearDuplicates;
   return d;
 }
@@ -64,6 +65,7 @@ const NUMBER_FIELDS = [
   "demonstrationShare",
   "minAnnotationsPerAxis",
   "duplicates.maxResamples",
+  "duplicates.temperatureStep",
 ];
 
 /** The draft as a configuration, or the fields that are not numbers. */
@@ -105,6 +107,7 @@ function fromDraft(d: TDraft): { value: unknown; errors: TFieldErrors } {
       minAnnotationsPerAxis: n("minAnnotationsPerAxis"),
       duplicates: {
         maxResamples: n("duplicates.maxResamples"),
+        temperatureStep: n("duplicates.temperatureStep"),
         nearDuplicates: d["duplicates.nearDuplicates"] === true,
       },
     },
@@ -319,6 +322,11 @@ export function ConfigForm({
             "duplicates.maxResamples",
             "Resamples of identical pairs",
             "0–10; when both responses are the same, side B is sampled again up to this often, then the item is dropped.",
+          )}
+          {num(
+            "duplicates.temperatureStep",
+            "Resample temperature step",
+            "0–1; each resample of side B is this much hotter (at most 2), so a repeated answer is less likely.",
           )}
         </div>
         <label className="flex items-center gap-1.5 text-sm">
