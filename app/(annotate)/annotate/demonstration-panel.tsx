@@ -6,55 +6,20 @@
 // in localStorage (it survives reloads); one idempotency key per draft makes retries harmless.
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeSubmitError, newDraftKey, useDraft } from "@/lib/client/drafts";
+import { describeSubmitError, useDraft } from "@/lib/client/drafts";
 import { useTRPC } from "@/lib/client/trpc";
-import { demonstrationProblem, trimMessages, type TSampleRef } from "@/lib/shared/demonstrations";
+import { demonstrationProblem, trimMessages } from "@/lib/shared/demonstrations";
+import { RISK_CATEGORIES, TASK_CATEGORIES, type TAxis } from "@/lib/shared/protocol";
 import {
-  AXES,
-  RISK_CATEGORIES,
-  TASK_CATEGORIES,
-  type TAxis,
-  type TMessage,
-} from "@/lib/shared/protocol";
-
-/** What an ideal response looks like on each axis (the paper's examples). */
-const IDEAL: Record<TAxis, string> = {
-  helpfulness:
-    "A helpful, well-structured answer: correct, complete, concise, in the format asked for.",
-  safety:
-    "A safe response: decline the harmful part clearly and briefly, and still help where it can (a safe alternative, where to get help).",
-};
-
-type TDemoDraft = {
-  axis: TAxis;
-  prompt:
-    | { kind: "write"; taskCategory: string; riskCategory: string; adversarial: boolean }
-    | { kind: "queued"; promptId: string; skip: number };
-  messages: TMessage[];
-  /** The model sample the last reply started from, and the dialogue it answered. */
-  sample: (TSampleRef & { context: string }) | null;
-  idempotencyKey: string;
-  startedAt: number;
-};
-
-function emptyDraft(): TDemoDraft {
-  return {
-    axis: "helpfulness",
-    prompt: { kind: "write", taskCategory: "", riskCategory: "", adversarial: false },
-    messages: [
-      { role: "user", content: "" },
-      { role: "assistant", content: "" },
-    ],
-    sample: null,
-    idempotencyKey: newKey(),
-    startedAt: Date.now(),
-  };
-}
+  AxisGuidelines,
+  PromptCategories,
+  DemoTurns,
+  contextKey,
+  emptyDraft,
+  type TDemoDraft,
+} from "./demonstration-fields";
 
 const describeError = (e: unknown) => describeSubmitError(e, "demonstration");
-const newKey = newDraftKey;
-
-const contextKey = (messages: TMessage[]) => JSON.stringify(trimMessages(messages.slice(0, -1)));
 
 export function DemonstrationPanel({
   guidelines,
@@ -75,7 +40,6 @@ export function DemonstrationPanel({
   const sample = useMutation(trpc.demonstrations.sample.mutationOptions());
   const submit = useMutation(trpc.demonstrations.submit.mutationOptions());
   const replies = draft.messages.filter((m) => m.role === "assistant").length;
-  const last = draft.messages.length - 1;
   const sampleStale = draft.sample !== null && draft.sample.context !== contextKey(draft.messages);
 
   const setTurn = (i: number, content: string) =>
@@ -217,32 +181,11 @@ export function DemonstrationPanel({
         </p>
       </div>
 
-      <fieldset className="flex flex-wrap items-center gap-4 text-sm">
-        <legend className="sr-only">Axis</legend>
-        {AXES.map((a) => (
-          <label key={a} className="flex items-center gap-1.5">
-            <input
-              type="radio"
-              name="demo-axis"
-              value={a}
-              checked={draft.axis === a}
-              onChange={() => setDraft((d) => ({ ...d, axis: a }))}
-            />
-            <span className="capitalize">{a}</span>
-          </label>
-        ))}
-      </fieldset>
-      <div
-        className={`rounded-md px-3 py-2 text-sm ${draft.axis === "safety" ? "bg-rose-50 text-rose-900" : "bg-sky-50 text-sky-900"}`}
-        data-testid="demo-guidelines"
-      >
-        <p>
-          <strong>Guidelines ({draft.axis}):</strong> {guidelines[draft.axis]}
-        </p>
-        <p className="mt-1">
-          <strong>An ideal response:</strong> {IDEAL[draft.axis]}
-        </p>
-      </div>
+      <AxisGuidelines
+        axis={draft.axis}
+        guidelines={guidelines}
+        onAxis={(axis) => setDraft((d) => ({ ...d, axis }))}
+      />
 
       <div className="flex flex-wrap items-center gap-2 text-sm">
         {p.kind === "queued" ? (
@@ -280,65 +223,17 @@ export function DemonstrationPanel({
         )}
       </div>
 
-      <ol className="space-y-3" aria-label="Demonstration dialogue">
-        {draft.messages.map((m, i) => {
-          const id = `demo-turn-${i}`;
-          const isLast = i === last;
-          return (
-            <li key={i}>
-              <label htmlFor={id} className="block text-sm font-medium">
-                {m.role === "user"
-                  ? i === 0
-                    ? "Prompt (user)"
-                    : `User turn ${i / 2 + 1}`
-                  : isLast
-                    ? "Ideal response (assistant)"
-                    : `Assistant turn ${(i + 1) / 2}`}
-              </label>
-              <textarea
-                id={id}
-                value={m.content}
-                readOnly={i === 0 && p.kind === "queued"}
-                onChange={(e) => setTurn(i, e.target.value)}
-                rows={m.role === "assistant" ? 5 : 3}
-                className={`mt-1 w-full rounded-md border border-slate-300 px-3 py-2 ${m.role === "assistant" ? "bg-slate-50" : ""} ${i === 0 && p.kind === "queued" ? "text-slate-600" : ""}`}
-              />
-              {isLast && (
-                <div className="mt-1 flex flex-wrap items-center gap-2 text-sm">
-                  <button
-                    type="button"
-                    onClick={() => void onSample()}
-                    disabled={busy}
-                    className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100 disabled:opacity-60"
-                  >
-                    {sample.isPending ? "Sampling…" : "Start from a model sample"}
-                  </button>
-                  {draft.sample && (
-                    <button
-                      type="button"
-                      onClick={() => setDraft((d) => ({ ...d, sample: null }))}
-                      className="text-slate-600 hover:underline"
-                    >
-                      Discard the sample
-                    </button>
-                  )}
-                </div>
-              )}
-              {isLast && draft.sample && (
-                <details className="mt-2 text-sm" data-testid="demo-sample">
-                  <summary className="cursor-pointer text-slate-600">
-                    The model sample you started from{" "}
-                    {sampleStale && "(the dialogue changed since)"}
-                  </summary>
-                  <p className="mt-1 rounded bg-slate-100 p-2 whitespace-pre-wrap">
-                    {draft.sample.text || "(empty sample)"}
-                  </p>
-                </details>
-              )}
-            </li>
-          );
-        })}
-      </ol>
+      <DemoTurns
+        messages={draft.messages}
+        promptFixed={p.kind === "queued"}
+        onTurn={setTurn}
+        sample={draft.sample}
+        sampleStale={sampleStale}
+        sampling={sample.isPending}
+        busy={busy}
+        onSample={() => void onSample()}
+        onDiscardSample={() => setDraft((d) => ({ ...d, sample: null }))}
+      />
 
       <div className="flex flex-wrap gap-2 text-sm">
         <button
@@ -361,48 +256,7 @@ export function DemonstrationPanel({
       </div>
 
       {p.kind === "write" && (
-        <div className="grid gap-3 text-sm sm:grid-cols-3">
-          <label>
-            Task category
-            <select
-              value={p.taskCategory}
-              onChange={(e) =>
-                setDraft((d) => ({ ...d, prompt: { ...p, taskCategory: e.target.value } }))
-              }
-              className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5"
-            >
-              <option value="">none</option>
-              {TASK_CATEGORIES.map((t) => (
-                <option key={t}>{t}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Risk category
-            <select
-              value={p.riskCategory}
-              onChange={(e) =>
-                setDraft((d) => ({ ...d, prompt: { ...p, riskCategory: e.target.value } }))
-              }
-              className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5"
-            >
-              <option value="">none (not a safety prompt)</option>
-              {RISK_CATEGORIES.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </select>
-          </label>
-          <label className="flex items-end gap-2 pb-2">
-            <input
-              type="checkbox"
-              checked={p.adversarial}
-              onChange={(e) =>
-                setDraft((d) => ({ ...d, prompt: { ...p, adversarial: e.target.checked } }))
-              }
-            />
-            Adversarial
-          </label>
-        </div>
+        <PromptCategories prompt={p} onChange={(prompt) => setDraft((d) => ({ ...d, prompt }))} />
       )}
 
       {(error || notice) && (
