@@ -89,11 +89,22 @@ export const ZRoundConfig = z.object({
 });
 export type TRoundConfig = z.infer<typeof ZRoundConfig>;
 
-export function defaultRoundConfig(): TRoundConfig {
+/**
+ * The default configuration of a new round. Both sides sample at different temperatures (0.7 and
+ * 1.0); once a previous published policy exists (`previousPolicy`), side B samples it instead of
+ * the latest one — the paper's design (Llama 2 §3.2.1: two model variants, varied temperature).
+ * Round 1 has no previous policy, so both sides sample the latest one.
+ */
+export function defaultRoundConfig(opts: { previousPolicy?: boolean } = {}): TRoundConfig {
   return {
     variants: [
       { model: "latest", temperature: 0.7, topP: 0.95, maxTokens: 96 },
-      { model: "latest", temperature: 1.0, topP: 0.95, maxTokens: 96 },
+      {
+        model: opts.previousPolicy ? "previous" : "latest",
+        temperature: 1.0,
+        topP: 0.95,
+        maxTokens: 96,
+      },
     ],
     axisMix: { helpfulness: 0.5, safety: 0.5 },
     guidelines: { ...DEFAULT_GUIDELINES },

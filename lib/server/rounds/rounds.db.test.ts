@@ -96,4 +96,39 @@ describe(`round lifecycle on ${TEST_BACKEND}`, () => {
     const bad = { ...defaultRoundConfig(), axisMix: { helpfulness: 0.7, safety: 0.7 } };
     await expect(r.createRound("Bad", bad)).rejects.toThrow(/axis shares must sum to 1/);
   });
+
+  it("defaults side B to the previous published policy once there is one (the paper's design)", async () => {
+    const { defaultRoundConfig, parseRoundConfig } = await import("@/lib/shared/round-config");
+    const { publishedPolicies, resolvePolicyModels } = await import("@/lib/server/models/policies");
+    const sides = (config: unknown) =>
+      parseRoundConfig(config).variants.map((v) => [v.model, v.temperature]);
+    // The first test published round 1 with its policy: one published policy, no previous one.
+    const [latest] = await publishedPolicies();
+    expect(await publishedPolicies()).toHaveLength(1);
+    expect(sides((await r.createRound("Single policy")).config)).toEqual([
+      ["latest", 0.7],
+      ["latest", 1],
+    ]);
+    // The first policy (no round) is published from the start: now a previous policy exists.
+    const first = await db.prisma.modelVersion.create({
+      data: {
+        name: "first-policy-rl",
+        kind: "policy",
+        artifactPath: "/tmp/first",
+        createdAt: new Date("2026-01-01T00:00:00Z"),
+      },
+    });
+    const paper = await r.createRound("Two variants");
+    expect(sides(paper.config)).toEqual([
+      ["latest", 0.7],
+      ["previous", 1],
+    ]);
+    const resolved = await resolvePolicyModels(parseRoundConfig(paper.config).variants);
+    expect(resolved.map((m) => m.id)).toEqual([latest!.id, first.id]);
+    // The admin still picks per round: a given configuration is kept as it is.
+    expect(sides((await r.createRound("Picked", defaultRoundConfig())).config)).toEqual([
+      ["latest", 0.7],
+      ["latest", 1],
+    ]);
+  });
 });

@@ -6,6 +6,7 @@ import "server-only";
 import { prisma } from "@/lib/db";
 import type { RoundStatus } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
+import { publishedPolicies } from "@/lib/server/models/policies";
 import {
   defaultRoundConfig,
   parseRoundConfig,
@@ -25,6 +26,12 @@ export const NEXT_STATUS: Partial<Record<RoundStatus, RoundStatus>> = {
  * needs per axis before its reward models are trained. */
 export const MIN_ANNOTATIONS_PER_AXIS = defaultRoundConfig().minAnnotationsPerAxis;
 
+/** The configuration a new round gets when the admin gives none: side B samples the previous
+ * published policy once there is one (defaultRoundConfig). */
+export async function newRoundConfig(): Promise<TRoundConfig> {
+  return defaultRoundConfig({ previousPolicy: (await publishedPolicies()).length >= 2 });
+}
+
 export async function createRound(name: string, config?: TRoundConfig) {
   const last = await prisma.round.findFirst({
     orderBy: { number: "desc" },
@@ -35,7 +42,7 @@ export async function createRound(name: string, config?: TRoundConfig) {
       number: (last?.number ?? 0) + 1,
       name,
       status: "draft",
-      config: ZRoundConfig.parse(config ?? defaultRoundConfig()),
+      config: ZRoundConfig.parse(config ?? (await newRoundConfig())),
     },
   });
 }
