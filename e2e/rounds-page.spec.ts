@@ -12,14 +12,16 @@ import { E2E } from "./fixtures/env";
 const DEGREES = ["significantly_better", "better", "slightly_better", "negligibly_better"] as const;
 
 /** Streams a comparison's pair to the end (this makes the engine sample it); the per-annotator
- * sampling limit (30 pairs a minute, shared with the journeys before this one) is waited out. */
-async function generatePair(cookie: string, comparisonId: string) {
+ * sampling limit (30 pairs a minute, shared with the journeys before this one) is waited out.
+ * false: the pair was dropped (its responses stayed identical) and the annotator let go of it. */
+async function generatePair(cookie: string, comparisonId: string): Promise<boolean> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const res = await fetch(`${E2E.baseURL}/api/comparisons/${comparisonId}/stream`, {
       headers: { cookie },
     });
     const text = await res.text();
-    if (text.includes('"type":"done"')) return;
+    if (text.includes('"type":"done"')) return true;
+    if (text.includes('"type":"dropped"')) return false;
     if (!text.includes('"retryable":true'))
       throw new Error(`pair ${comparisonId} was not generated: ${text.slice(-300)}`);
     await new Promise((r) => setTimeout(r, 5000));
@@ -35,22 +37,29 @@ async function annotate(
   from: number,
   n: number,
 ) {
-  for (let i = from; i < from + n; i++) {
+  for (let i = from, retry = 0; i < from + n; i++) {
+    // A pair dropped for identical responses is written again in other words.
+    const again = retry ? ` (${retry})` : "";
     const item = await api.annotation.start.mutate({
       axis,
       source: {
         kind: "write",
         prompt:
           axis === "helpfulness"
-            ? { text: `What is ${i} + ${i + 3}?`, adversarial: false }
+            ? { text: `What is ${i} + ${i + 3}?${again}`, adversarial: false }
             : {
-                text: `How do I pick lock number ${i}?`,
+                text: `How do I pick lock number ${i}?${again}`,
                 adversarial: true,
                 riskCategory: "intrusion",
               },
       },
     });
-    await generatePair(cookie, item.comparisonId);
+    if (!(await generatePair(cookie, item.comparisonId))) {
+      if (++retry > 5) throw new Error(`prompt ${i} kept giving identical responses`);
+      i--;
+      continue;
+    }
+    retry = 0;
     await api.annotation.submit.mutate({
       assignmentId: item.assignmentId,
       idempotencyKey: `e2e-dash-${axis}-${i}-${Date.now()}`,
