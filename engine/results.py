@@ -73,6 +73,8 @@ class EvaluateResult:
     pairs_file: str
     mean_reward: dict
     seconds: float
+    samples_per_prompt: int  # k: reward_model / oracle / rates compare per-prompt means over k samples
+    single_draw: dict  # {reward_model, oracle, rates} from the first sample of each prompt alone
     extra: dict = field(default_factory=dict)
     kind: str = "evaluate"
 

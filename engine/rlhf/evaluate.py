@@ -1,15 +1,21 @@
 """The `evaluate` job: a new policy against a baseline, side by side on the same prompts.
 
-One reply per prompt from each policy (same prompts, same seed scheme: a policy compared with
-itself gives identical replies), both scored by the reward models (R_c by default): a win when
-the model's reward exceeds the baseline's by more than `tie_margin`, a loss when it falls short
-by more, else a tie. win_rate = (win + tie/2) / n with a Wilson 95 % interval.
+Each prompt is sampled `samples_per_prompt` (k, default 4) times from each policy (the k samples
+of a prompt share its prefill, Generator n=k, and draw independent random streams; both policies
+use the same seed scheme, so a policy compared with itself gives identical replies). Every reply
+is scored by the reward models (R_c by default) and the per-prompt means are compared: a win when
+the model's mean exceeds the baseline's by more than `tie_margin`, a loss when it falls short by
+more, else a tie. win_rate = (win + tie/2) / n with a Wilson 95 % interval (conservative for a
+score in {0, ½, 1}); mean_diff = the mean over prompts of (model − baseline) with a seeded
+percentile-bootstrap 95 % interval over prompts; sign_test_p = one-sided exact sign test of the
+wins against the losses. `single_draw` holds the same numbers from the first sample of each
+prompt alone (what the job reported before k existed), for comparison.
 
 With `demo_heldout` the prompts are the demo world's fixed held-out set
 (engine/demo/families.heldout_prompts; `prompt_count` of them, a seeded subset when fewer) and
 the oracle judges too, on the axis an annotator would use: safety for unsafe and borderline
 prompts, helpfulness otherwise (same tie_margin); `rates` are the oracle metrics of both policies
-(engine/demo/evaluate.metrics).
+over all k samples (engine/demo/evaluate.metrics).
 """
 
 from __future__ import annotations
@@ -53,6 +59,48 @@ def win_tie_loss(model: Sequence[float], baseline: Sequence[float], tie_margin: 
     lo, hi = wilson(rate, n)
     return {"n": n, "win": win, "tie": tie, "loss": loss, "win_rate": round(rate, 6),
             "ci95": [round(lo, 6), round(hi, 6)]}
+
+
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def mean(xs: Sequence[float]) -> float:
+    return sum(xs) / len(xs) if xs else 0.0
+
+
+def bootstrap_ci(values: Sequence[float], seed: int | str, resamples: int = BOOTSTRAP_RESAMPLES,
+                 level: float = 0.95) -> tuple[float, float]:
+    """Percentile-bootstrap interval of the mean of `values` (resampled with replacement);
+    deterministic for a given seed."""
+    n = len(values)
+    if n == 0:
+        return (0.0, 0.0)
+    rng = random.Random(f"bootstrap:{seed}")
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
+    tail = (1 - level) / 2
+    return (means[int(math.floor(tail * (resamples - 1)))], means[int(math.ceil((1 - tail) * (resamples - 1)))])
+
+
+def sign_test_p(wins: int, losses: int) -> float:
+    """One-sided exact sign test: P(X ≥ wins) for X ~ Binomial(wins + losses, ½) (ties left out)."""
+    n = wins + losses
+    return sum(math.comb(n, i) for i in range(wins, n + 1)) / 2 ** n if n else 1.0
+
+
+def compare(model: Sequence[float], baseline: Sequence[float], tie_margin: float, seed: int | str) -> dict:
+    """Win / tie / loss of per-prompt scores with the Wilson interval of the win rate (ties as
+    half), the mean difference with its bootstrap 95 % interval, and the sign test."""
+    out = win_tie_loss(model, baseline, tie_margin)
+    diffs = [m - b for m, b in zip(model, baseline)]
+    lo, hi = bootstrap_ci(diffs, seed)
+    out.update(mean_diff=round(mean(diffs), 6), mean_diff_ci95=[round(lo, 6), round(hi, 6)],
+               sign_test_p=round(sign_test_p(out["win"], out["loss"]), 6))
+    return out
+
+
+def per_prompt(values: Sequence[float], k: int) -> list[list[float]]:
+    """A flat list of n·k values (prompt-major) as n lists of k."""
+    return [list(values[i:i + k]) for i in range(0, len(values), k)]
 
 
 def demo_prompts(count: int, seed: int) -> tuple[list[common.PromptRow], list]:
@@ -99,7 +147,8 @@ def run_evaluate(spec: EvaluateSpec, device: torch.device, report: Report,
     if not prompts:
         raise DataError("prompts_file holds no prompts")
 
-    replies = {}
+    k = spec.samples_per_prompt
+    replies: dict[str, list[list[str]]] = {}  # per policy, per prompt, its k replies
     keep = None  # a policy that is the base of LoRA reward models: they score on it (one base in memory)
     for i, (name, path) in enumerate((("model", spec.model), ("baseline", spec.baseline))):
         model, tokenizer = common.load_policy(path, device)
@@ -107,35 +156,58 @@ def run_evaluate(spec: EvaluateSpec, device: torch.device, report: Report,
             keep = (path, model)
 
         def sampled(done: int, total: int, i: int = i) -> None:
-            report(phase="sampling", progress=0.4 * (i + done / total), metrics={"prompts": len(prompts)})
+            report(phase="sampling", progress=0.4 * (i + done / total),
+                   metrics={"prompts": len(prompts), "samples_per_prompt": k})
 
-        rows = common.sample(model, tokenizer, prompts, 1, spec.temperature, 1.0, spec.max_tokens, spec.seed,
+        rows = common.sample(model, tokenizer, prompts, k, spec.temperature, 1.0, spec.max_tokens, spec.seed,
                              should_stop=should_stop, on_batch=sampled)
-        replies[name] = [r[0].text for r in rows]
+        replies[name] = [[s.text for s in r] for r in rows]
         del model
     if should_stop():
         raise Cancelled()
     report(phase="scoring", progress=0.8)
     rms = common.load_reward_models(spec.reward_models, device, spec.reward, shared=keep)
-    rewards = {name: common.score(rms, prompts, replies[name], spec.reward, should_stop) for name in replies}
-    result: dict = {"n": len(prompts),
-                    "reward_model": win_tie_loss(rewards["model"], rewards["baseline"], spec.tie_margin),
-                    "oracle": None, "rates": None}
+    flat_prompts = [p for p in prompts for _ in range(k)]
+    flat = {name: [r for rs in replies[name] for r in rs] for name in replies}
+    rewards = {name: per_prompt(common.score(rms, flat_prompts, flat[name], spec.reward, should_stop), k)
+               for name in replies}
+    first = {name: [rs[0] for rs in replies[name]] for name in replies}
+
+    def judged(scores: dict[str, list[list[float]]], judge: str) -> tuple[dict, dict]:
+        """(on the per-prompt means, on the first sample alone)."""
+        means = {name: [mean(s) for s in scores[name]] for name in scores}
+        draw = {name: [s[0] for s in scores[name]] for name in scores}
+        seed = f"{spec.seed}:{judge}"
+        return (compare(means["model"], means["baseline"], spec.tie_margin, seed),
+                compare(draw["model"], draw["baseline"], spec.tie_margin, seed))
+
+    rm_policy, rm_single = judged(rewards, "reward_model")
+    result: dict = {"n": len(prompts), "samples_per_prompt": k, "reward_model": rm_policy, "oracle": None,
+                    "rates": None, "single_draw": {"reward_model": rm_single, "oracle": None, "rates": None}}
     oracle: Optional[dict] = None
     if demo is not None:
-        oracle = {name: oracle_scores(demo, replies[name]) for name in replies}
-        result["oracle"] = win_tie_loss(oracle["model"], oracle["baseline"], spec.tie_margin)
-        result["rates"] = {name: rates(demo, replies[name]) for name in replies}
+        flat_demo = [p for p in demo for _ in range(k)]
+        oracle = {name: per_prompt(oracle_scores(flat_demo, flat[name]), k) for name in replies}
+        result["oracle"], result["single_draw"]["oracle"] = judged(oracle, "oracle")
+        result["rates"] = {name: rates(flat_demo, flat[name]) for name in replies}
+        result["single_draw"]["rates"] = {name: rates(demo, first[name]) for name in replies}
+
+    def row(i: int, p: common.PromptRow) -> dict:
+        return {"prompt_id": p.id, "messages": p.messages_json(),
+                "model_response": first["model"][i], "baseline_response": first["baseline"][i],
+                "model_reward": mean(rewards["model"][i]), "baseline_reward": mean(rewards["baseline"][i]),
+                "oracle": None if oracle is None else {"model": mean(oracle["model"][i]),
+                                                       "baseline": mean(oracle["baseline"][i])},
+                "model_responses": replies["model"][i], "baseline_responses": replies["baseline"][i],
+                "model_rewards": rewards["model"][i], "baseline_rewards": rewards["baseline"][i],
+                "oracle_samples": None if oracle is None else {"model": oracle["model"][i],
+                                                               "baseline": oracle["baseline"][i]}}
+
     pairs_file = os.path.join(spec.output_dir, "pairs.jsonl")
-    write_jsonl(pairs_file, ({"prompt_id": p.id, "messages": p.messages_json(), "model_response": replies["model"][i],
-                              "baseline_response": replies["baseline"][i], "model_reward": rewards["model"][i],
-                              "baseline_reward": rewards["baseline"][i],
-                              "oracle": None if oracle is None else {"model": oracle["model"][i],
-                                                                     "baseline": oracle["baseline"][i]}}
-                             for i, p in enumerate(prompts)))
+    write_jsonl(pairs_file, (row(i, p) for i, p in enumerate(prompts)))
     result["pairs_file"] = pairs_file
     result["shared_reward_models"] = list(rms.shared)
-    result["mean_reward"] = {name: round(sum(r) / len(r), 6) for name, r in rewards.items()}
+    result["mean_reward"] = {name: round(mean([x for rs in r for x in rs]), 6) for name, r in rewards.items()}
     result["seconds"] = round(time.time() - start, 3)
     with open(os.path.join(spec.output_dir, "evaluation.json"), "w") as f:
         json.dump({"spec": spec.to_json(), **result}, f, indent=2)

@@ -64,6 +64,7 @@ class EvaluateSpec:
     tie_margin: float = 0.02
     seed: int = 0
     reward: str = "combined"
+    samples_per_prompt: int = 4  # k replies per prompt and policy; the per-prompt means are compared
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -196,6 +197,7 @@ def parse_evaluate(spec: Any) -> EvaluateSpec:
         tie_margin=_float(spec, "tie_margin", 0.02, 0.0, 1.0),
         seed=_num(spec, "seed", 0, 0, MAX_SEED, True),
         reward=reward,
+        samples_per_prompt=_num(spec, "samples_per_prompt", 4, 1, 32, True),
     )
 
 

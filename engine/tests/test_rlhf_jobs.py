@@ -15,11 +15,12 @@ from engine.protocol import ApiError
 from engine.reward.data import DataError
 from engine.reward.train import Cancelled
 from engine.rlhf import common
-from engine.rlhf.evaluate import run_evaluate, wilson, win_tie_loss
+from engine.rlhf.evaluate import bootstrap_ci, compare, run_evaluate, sign_test_p, wilson, win_tie_loss
 from engine.rlhf.finetune import answer_logprob, encode_examples, pack, packed_batch
 from engine.rlhf.rejection_sampling import best_of, pool_rows, read_pool, run_rejection_sampling
 from engine.rlhf.sft import run_sft
 from engine.rlhf.spec import parse_evaluate, parse_rejection_sampling, parse_sft
+from engine.runtime import BUNDLED_MODEL
 from engine.tokenizer import Message
 
 from .http_util import LiveServer
@@ -89,7 +90,8 @@ def test_specs_fill_the_contract_defaults(files, reward_dir):
     assert one.reward_models == {"safety": reward_dir}
     e = parse_evaluate({"model": files["model"], "baseline": files["model"], "reward_models": files["rms"],
                         "output_dir": files["out"], "demo_heldout": True})
-    assert (e.prompt_count, e.temperature, e.max_tokens, e.tie_margin, e.prompts_file) == (200, 0.7, 64, 0.02, None)
+    assert (e.prompt_count, e.temperature, e.max_tokens, e.tie_margin, e.prompts_file, e.samples_per_prompt) == (
+        200, 0.7, 64, 0.02, None, 4)
     sft = parse_sft({"base_model": files["model"], "output_dir": files["out"], "train_file": files["train"]})
     assert (sft.epochs, sft.batch_size, sft.seed) == (3, 16, 0)
 
@@ -99,6 +101,8 @@ def test_specs_fill_the_contract_defaults(files, reward_dir):
     ({"demo_heldout": True}, "spec.prompts_file"), ({"baseline": "/nope"}, "spec.baseline"),
     ({"model": 3}, "spec.model"), ({"tie_margin": -0.1}, "spec.tie_margin"), ({"prompt_count": 0}, "spec.prompt_count"),
     ({"temperature": 3}, "spec.temperature"), ({"reward_models": {"safety": "/x"}}, "spec.reward_models.helpfulness"),
+    ({"samples_per_prompt": 0}, "spec.samples_per_prompt"), ({"samples_per_prompt": 33}, "spec.samples_per_prompt"),
+    ({"samples_per_prompt": 1.5}, "spec.samples_per_prompt"),
 ])
 def test_evaluate_spec_errors_name_the_field(files, change, param):
     body = {"model": files["model"], "baseline": files["model"], "reward_models": files["rms"],
@@ -214,14 +218,83 @@ def test_evaluating_a_policy_against_itself_is_all_ties(files):
     spec = parse_evaluate({"model": files["model"], "baseline": files["model"], "reward_models": files["rms"],
                            "output_dir": files["out"], "prompts_file": files["prompts"], "max_tokens": 12, "seed": 3})
     result = run_evaluate(spec, CPU, quiet)
-    rm = result["reward_model"]
-    assert (rm["n"], rm["win"], rm["loss"], rm["tie"], rm["win_rate"]) == (8, 0, 0, 8, 0.5)
-    assert rm["ci95"][0] < 0.5 < rm["ci95"][1]
+    assert result["samples_per_prompt"] == 4
+    for rm in (result["reward_model"], result["single_draw"]["reward_model"]):
+        assert (rm["n"], rm["win"], rm["loss"], rm["tie"], rm["win_rate"]) == (8, 0, 0, 8, 0.5)
+        assert rm["ci95"][0] < 0.5 < rm["ci95"][1]
+        assert (rm["mean_diff"], rm["mean_diff_ci95"], rm["sign_test_p"]) == (0, [0, 0], 1)
     assert result["oracle"] is None and result["rates"] is None
     rows = [json.loads(line) for line in open(result["pairs_file"])]
-    assert len(rows) == 8 and all(r["model_response"] == r["baseline_response"] for r in rows)
+    assert len(rows) == 8 and all(r["model_responses"] == r["baseline_responses"] for r in rows)
+    assert all(len(r["model_responses"]) == 4 and r["model_response"] == r["model_responses"][0] for r in rows)
     assert {"prompt_id", "messages", "model_response", "baseline_response", "model_reward", "baseline_reward",
-            "oracle"} == set(rows[0])
+            "oracle", "model_responses", "baseline_responses", "model_rewards", "baseline_rewards",
+            "oracle_samples"} == set(rows[0])
+
+
+def test_sign_test_and_bootstrap_on_known_inputs():
+    assert sign_test_p(0, 0) == 1.0
+    assert sign_test_p(5, 0) == 1 / 32
+    assert sign_test_p(3, 1) == 5 / 16
+    assert sign_test_p(0, 4) == 1.0
+    # A constant difference has a degenerate interval at that constant.
+    assert bootstrap_ci([0.25] * 10, seed=1) == (0.25, 0.25)
+    # Half ones, half zeros over 100 prompts: mean 0.5, standard error 0.05, so about ±0.098.
+    values = [1.0, 0.0] * 50
+    lo, hi = bootstrap_ci(values, seed=7)
+    assert lo == pytest.approx(0.40, abs=0.02) and hi == pytest.approx(0.60, abs=0.02)
+    # Deterministic under its seed, and the seed matters.
+    assert bootstrap_ci(values, seed=7) == (lo, hi)
+    assert bootstrap_ci(values, seed=8) != (lo, hi)
+    r = compare([0.9, 0.5, 0.1, 0.51], [0.1, 0.5, 0.9, 0.5], 0.02, seed=0)
+    assert (r["win"], r["tie"], r["loss"], r["win_rate"]) == (1, 2, 1, 0.5)
+    assert r["mean_diff"] == pytest.approx(0.0025) and r["sign_test_p"] == 0.75
+    assert r["mean_diff_ci95"][0] < 0.0025 < r["mean_diff_ci95"][1]
+    assert compare([0.9, 0.5, 0.1, 0.51], [0.1, 0.5, 0.9, 0.5], 0.02, seed=0) == r
+
+
+@pytest.mark.skipif(not os.path.isfile(os.path.join(BUNDLED_MODEL, "config.json")),
+                    reason="needs the bundled engine/models/pairwise-tiny-chat")
+def test_k_sample_evaluation_compares_per_prompt_means_on_the_demo_world(files, tmp_path):
+    """The bundled demo policy against an untrained one on a few held-out prompts, 3 samples each:
+    the headline numbers are those of the per-prompt means, `single_draw` those of the first
+    sample, both recomputable from pairs.jsonl; the untrained policy loses."""
+    spec = parse_evaluate({"model": files["model"], "baseline": BUNDLED_MODEL, "reward_models": files["rms"],
+                           "output_dir": str(tmp_path / "ev"), "demo_heldout": True, "prompt_count": 6,
+                           "samples_per_prompt": 3, "max_tokens": 16, "seed": 2})
+    reports = []
+    result = run_evaluate(spec, CPU, lambda **f: reports.append(f))
+    assert (result["n"], result["samples_per_prompt"]) == (6, 3)
+    rows = [json.loads(line) for line in open(result["pairs_file"])]
+    assert len(rows) == 6
+    for r in rows:
+        assert len(r["model_responses"]) == len(r["baseline_responses"]) == 3
+        assert len(r["model_rewards"]) == 3 and len(r["oracle_samples"]["model"]) == 3
+        assert r["oracle"]["model"] == pytest.approx(sum(r["oracle_samples"]["model"]) / 3)
+        assert r["model_reward"] == pytest.approx(sum(r["model_rewards"]) / 3)
+        assert r["model_response"] == r["model_responses"][0]
+
+    def recount(model, baseline):
+        diffs = [m - b for m, b in zip(model, baseline)]
+        return (sum(d > 0.02 for d in diffs), sum(abs(d) <= 0.02 for d in diffs), sum(d < -0.02 for d in diffs),
+                sum(diffs) / len(diffs))
+
+    for judged, pick in ((result["oracle"], lambda r, s: r["oracle"][s]),
+                         (result["single_draw"]["oracle"], lambda r, s: r["oracle_samples"][s][0]),
+                         (result["reward_model"], lambda r, s: r[f"{s}_reward"]),
+                         (result["single_draw"]["reward_model"], lambda r, s: r[f"{s}_rewards"][0])):
+        win, tie, loss, diff = recount([pick(r, "model") for r in rows], [pick(r, "baseline") for r in rows])
+        assert (judged["win"], judged["tie"], judged["loss"]) == (win, tie, loss)
+        assert judged["win_rate"] == pytest.approx((win + tie / 2) / 6, abs=1e-6)
+        assert judged["mean_diff"] == pytest.approx(diff, abs=1e-6)
+        lo, hi = judged["mean_diff_ci95"]
+        assert lo <= judged["mean_diff"] + 1e-9 and judged["mean_diff"] <= hi + 1e-9
+    assert result["oracle"]["mean_diff"] < 0 and result["oracle"]["loss"] > result["oracle"]["win"]
+    assert set(result["rates"]) == set(result["single_draw"]["rates"]) == {"model", "baseline"}
+    assert any(r.get("metrics", {}).get("samples_per_prompt") == 3 for r in reports)
+    # Deterministic: the same spec gives the same numbers.
+    again = run_evaluate(replace(spec, output_dir=str(tmp_path / "ev2")), CPU, quiet)
+    assert again["oracle"] == result["oracle"] and again["single_draw"] == result["single_draw"]
 
 
 def test_win_tie_loss_and_the_wilson_interval():
