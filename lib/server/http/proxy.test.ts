@@ -35,3 +35,28 @@ describe("proxy", () => {
     expect(matcher.test("/_next/static/chunk.js")).toBe(false);
   });
 });
+
+describe("the Node.js request screen (instrumentation)", () => {
+  type TRes = { status?: number; body?: string };
+  const fake = (method: string, url: string) => {
+    const out: TRes = {};
+    const res = {
+      writeHead: (status: number) => void (out.status = status),
+      end: (body: string) => void (out.body = body),
+    };
+    return { req: { method, url, headers: {} }, res, out };
+  };
+
+  it("answers TRACE with 405 and __proto__ on the export API with 400, before Next", async () => {
+    const { screen } = await import("@/lib/server/http/instrumentation-node");
+    const call = (method: string, url: string) => {
+      const f = fake(method, url);
+      const handled = screen(f.req as never, f.res as never);
+      return { handled, status: f.out.status ?? null };
+    };
+    expect(call("TRACE", "/")).toEqual({ handled: true, status: 405 });
+    expect(call("GET", "/api/v1/comparisons?__proto__=1")).toEqual({ handled: true, status: 400 });
+    expect(call("GET", "/api/v1/comparisons?format=trl")).toEqual({ handled: false, status: null });
+    expect(call("POST", "/api/trpc/x")).toEqual({ handled: false, status: null });
+  });
+});
