@@ -4,8 +4,14 @@
 // huge strings, unicode and NUL, nested junk, bad JSON, wrong content types and methods, oversize
 // bodies, bad batch syntax; bad keys, scopes, cursors, limits and formats. Every answer must be a
 // 4xx whose body is JSON with a message (unknown pages: the site's 404 page) — never a 5xx.
+// Issue 18 adds: unpaired surrogates and NUL in keys, multipart and foreign-Origin mutations,
+// profile updates, TRACE on every kind of route, dates and cursors beyond PostgreSQL's range,
+// "__proto__", and engine job specs whose paths leave its data folder; the last test asserts zero
+// 5xx across the whole run.
 // Deterministic: FUZZ_SEED (default below) seeds every random choice; a failure prints it.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import {
   expect,
   request as playwrightRequest,
@@ -60,6 +66,8 @@ type TCase = {
   url: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** A multipart/form-data body instead of `body`. */
+  multipart?: Record<string, string>;
   /** An unknown page: Next's 404 page (HTML) is the documented answer. */
   html404?: boolean;
 };
@@ -278,13 +286,16 @@ function messageOf(body: unknown): string | null {
 
 type TOutcome = { label: string; status: number; problem: string | null };
 
+/** Every 5xx of the whole run (each test also fails on its own); the last test asserts none. */
+const serverErrors: string[] = [];
+
 async function send(ctx: APIRequestContext, c: TCase): Promise<TOutcome> {
   let res: APIResponse;
   try {
     res = await ctx.fetch(c.url, {
       method: c.method,
       headers: c.headers,
-      data: c.body,
+      ...(c.multipart ? { multipart: c.multipart } : { data: c.body }),
       maxRedirects: 0,
       timeout: 60_000,
       failOnStatusCode: false,
@@ -293,6 +304,7 @@ async function send(ctx: APIRequestContext, c: TCase): Promise<TOutcome> {
     return { label: c.label, status: 0, problem: `no answer: ${String(error).slice(0, 200)}` };
   }
   const status = res.status();
+  if (status >= 500) serverErrors.push(`${c.method} ${c.url.slice(0, 120)} → ${status}`);
   const text = (await res.body()).toString("utf8");
   const where = `${c.method} ${c.url.slice(0, 160)} → ${status} ${text.slice(0, 200)}`;
   if (status >= 500) return { label: c.label, status, problem: `server error: ${where}` };
@@ -740,7 +752,7 @@ test("export API: bad keys, scopes, cursors, limits, formats and parameters", as
     "": ["x"],
     unknown: ["1"],
     "format[]": ["native"],
-    // (A "__proto__" parameter never reaches the handler: Next drops it from the URL.)
+    // ("__proto__", which Next drops from the URL, is refused before Next: the hardening test.)
     constructor: ["x"],
   };
   for (const [param, values] of Object.entries(invalid))
@@ -816,4 +828,192 @@ test("export API: bad keys, scopes, cursors, limits, formats and parameters", as
     if (!c.headers?.authorization && c.headers?.authorization !== "" && !c.label.includes("no key"))
       c.headers = { ...c.headers, authorization: `Bearer ${full[k++ % full.length]}` };
   total += report("export API", await run(admin, cases));
+});
+
+// ─────────────────────────── issue 18: hardening ───────────────────────────
+
+test("hardening: surrogates, NUL keys, cross-site and multipart mutations, TRACE, overflowing dates and cursors, engine job paths", async () => {
+  test.setTimeout(300_000);
+  const me = (await (await admin.get("/api/auth/get-session")).json()) as { user: { id: string } };
+  const json = (input: unknown) => JSON.stringify({ json: input });
+  const mutationCase = (
+    label: string,
+    procedure: string,
+    body: string | Buffer,
+    headers: Record<string, string> = {},
+  ): TCase => ({
+    label,
+    method: "POST",
+    url: `/api/trpc/${procedure}`,
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+  const target = { userId: me.user.id, role: "admin" };
+  const cases: TCase[] = [
+    // Unpaired surrogates (JSON escapes that decode to a lone surrogate) in values and keys.
+    mutationCase(
+      "lone surrogate in a value",
+      "apiKeys.create",
+      '{"json":{"name":"k\\ud800","scopes":["models:read"]}}',
+    ),
+    mutationCase(
+      "lone low surrogate",
+      "users.setDisabled",
+      '{"json":{"userId":"x","disabled":false,"reason":"\\udc00"}}',
+    ),
+    mutationCase(
+      "lone surrogate in a key",
+      "users.setRole",
+      '{"json":{"userId":"x","role":"admin","\\ud800":1}}',
+    ),
+    // NUL in keys, and unknown keys (one of them 1 MB).
+    mutationCase("NUL in a key", "users.setRole", json({ ...target, "x\u0000": 1 })),
+    mutationCase(
+      "NUL in a nested key",
+      "rounds.create",
+      json({ name: "r", config: { "a\u0000": 1 } }),
+    ),
+    mutationCase("unknown key", "users.setRole", json({ ...target, extra: 1 })),
+    mutationCase(
+      "1 MB unknown key",
+      "users.setRole",
+      json({ ...target, extra: "x".repeat(1 << 20) }),
+    ),
+    // multipart/form-data and other bodies a page can send without a preflight.
+    {
+      label: "multipart mutation",
+      method: "POST",
+      url: "/api/trpc/jobs.trainRewardModels",
+      multipart: { json: "{}" },
+    },
+    mutationCase("text/plain mutation", "jobs.trainRewardModels", "{}", {
+      "content-type": "text/plain",
+    }),
+    mutationCase("form-encoded mutation", "jobs.trainRewardModels", "json=%7B%7D", {
+      "content-type": "application/x-www-form-urlencoded",
+    }),
+    // Foreign and null Origins, a sibling port, a cross-site fetch.
+    ...[
+      "http://evil.example",
+      "null",
+      E2E.baseURL.replace(/:\d+$/, ":1"),
+      "http://127.0.0.1.evil.example",
+    ].map((origin) =>
+      mutationCase(`Origin ${origin}`, "jobs.trainRewardModels", json({}), { origin }),
+    ),
+    mutationCase("Sec-Fetch-Site cross-site", "jobs.trainRewardModels", json({}), {
+      "sec-fetch-site": "cross-site",
+    }),
+    // Better Auth: profile fields that are not a bounded name.
+    ...[
+      { name: 5 },
+      { name: "a\u0000b" },
+      { name: "x".repeat(1 << 20) },
+      { image: "x".repeat(1 << 20) },
+      { name: "ok", role: "admin" },
+      {},
+    ].map((body): TCase => ({
+      label: `update-user ${JSON.stringify(body).slice(0, 40)}`,
+      method: "POST",
+      url: "/api/auth/update-user",
+      headers: { "content-type": "application/json", origin: E2E.baseURL },
+      body: JSON.stringify(body),
+    })),
+  ];
+  // TRACE on pages and on every kind of route.
+  for (const url of [
+    "/",
+    "/admin",
+    "/annotate",
+    "/api/healthz",
+    "/api/auth/get-session",
+    "/api/trpc/me.get",
+    "/api/v1/comparisons",
+    "/api/admin/prompts/import",
+  ])
+    cases.push({ label: `TRACE ${url}`, method: "TRACE", url });
+
+  // The export API: dates and cursors that parse but overflow PostgreSQL's range, "__proto__".
+  const key = (
+    (await trpcMutation(admin, "apiKeys.create", {
+      name: "fuzz-hardening",
+      scopes: ["comparisons:read"],
+    })) as {
+      secret: string;
+    }
+  ).secret;
+  const overflowCursor = Buffer.from("999999999999999.abc").toString("base64url");
+  for (const q of [
+    `cursor=${overflowCursor}`,
+    "from=0001-01-01T00:00:00%2B14:00",
+    "to=0001-01-01T00:00:00%2B14:00",
+    "from=9999-12-31T23:59:59-14:00",
+    "from=275760-09-13",
+    "__proto__=1",
+    "__proto__[x]=1",
+  ])
+    cases.push({
+      label: `export ${q}`,
+      method: "GET",
+      url: `/api/v1/comparisons?${q}`,
+      headers: { authorization: `Bearer ${key}` },
+    });
+  const outcomes = await run(
+    (i) => (cases[i]!.label.startsWith("update-user") ? annotator : admin),
+    cases,
+  );
+  total += report("hardening", outcomes);
+
+  // The engine: every path of a job spec outside its data folder is a 400 that does not say
+  // whether the path exists (nothing is created there).
+  const secrets = JSON.parse(readFileSync(path.join(E2E.dataDir, "secrets.json"), "utf8")) as {
+    engineToken: string;
+  };
+  const engine = await playwrightRequest.newContext({
+    baseURL: `http://127.0.0.1:${E2E.enginePort}`,
+    extraHTTPHeaders: { authorization: `Bearer ${secrets.engineToken}` },
+  });
+  const inside = path.join(E2E.dataDir, "fuzz-job");
+  const base = {
+    base_model: "/etc",
+    output_dir: inside,
+    train_file: "/etc/passwd",
+    axis: "helpfulness",
+  };
+  const engineCases: TCase[] = [];
+  for (const field of ["output_dir", "train_file", "base_model", "prompts_file", "model"])
+    for (const p of [
+      "/etc",
+      "/etc/passwd",
+      "/nonexistent/pairwise",
+      "../../..",
+      `${E2E.dataDir}/../escape`,
+    ])
+      for (const kind of ["train_reward", "sft", "rejection_sampling", "evaluate", "ppo"])
+        engineCases.push({
+          label: `engine ${kind} ${field}=${p}`,
+          method: "POST",
+          url: "/v1/jobs",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            id: `fuzz-${kind}-${field}`.slice(0, 64),
+            kind,
+            spec: { ...base, [field]: p },
+          }),
+        });
+  engineCases.push({
+    label: "engine plan outside",
+    method: "POST",
+    url: "/v1/jobs/plan",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ kind: "train_reward", spec: { base_model: "/etc" } }),
+  });
+  const engineOutcomes = await run(engine, engineCases);
+  total += report("engine job paths", engineOutcomes);
+  expect(engineOutcomes.every((o) => o.status === 400)).toBe(true);
+  await engine.dispose();
+});
+
+test("zero 5xx across the whole run", () => {
+  expect(serverErrors, `seed ${SEED}`).toEqual([]);
 });
