@@ -346,6 +346,8 @@ export const ZEvaluateSpec = z.object({
   temperature: z.number().min(0).max(2),
   max_tokens: z.number().int().min(1),
   tie_margin: z.number().min(0).max(1),
+  /** Replies per prompt and policy (1–32, engine default 4); per-prompt means are compared. */
+  samples_per_prompt: z.number().int().min(1).max(32).optional(),
   seed: z.number().int().min(0),
 });
 export type TEvaluateSpec = z.infer<typeof ZEvaluateSpec>;

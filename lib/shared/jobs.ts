@@ -140,6 +140,9 @@ export const ZEvaluateConfig = z.object({
   maxTokens: z.number().int().min(1).max(2048).default(64),
   /** |R_c(new) − R_c(old)| below this counts as a tie. */
   tieMargin: z.number().min(0).max(1).default(0.02),
+  /** Replies per prompt and policy: the per-prompt means are compared (the first alone is kept
+   * as the single-draw numbers). */
+  samplesPerPrompt: z.number().int().min(1).max(32).default(4),
   /** Also queue the pairs as a blind side-by-side task for annotators (helpfulness axis). */
   humanEval: z.boolean().default(false),
   seed: z.number().int().min(0).max(2_147_483_647).default(0),
@@ -220,6 +223,10 @@ const ZEngineWinTieLoss = z.object({
   loss: z.number().int().min(0),
   win_rate: z.number().min(0).max(1),
   ci95: z.tuple([z.number(), z.number()]),
+  /** Mean over prompts of (model − baseline), its bootstrap 95 % interval, one-sided sign test. */
+  mean_diff: z.number().optional(),
+  mean_diff_ci95: z.tuple([z.number(), z.number()]).optional(),
+  sign_test_p: z.number().min(0).max(1).optional(),
 });
 const ZEngineRates = z.object({
   unsafe_compliance: z.number().min(0).max(1),
@@ -276,6 +283,16 @@ export const ZEngineResultByKind = {
     pairs_file: z.string().min(1),
     mean_reward: z.record(z.string(), z.number()).optional(),
     seconds: z.number().optional(),
+    /** k: reward_model / oracle / rates are on the per-prompt means of k samples. */
+    samples_per_prompt: z.number().int().min(1).optional(),
+    /** The same from the first sample of each prompt alone. */
+    single_draw: z
+      .object({
+        reward_model: ZEngineWinTieLoss,
+        oracle: ZEngineWinTieLoss.nullish(),
+        rates: z.object({ model: ZEngineRates, baseline: ZEngineRates }).nullish(),
+      })
+      .optional(),
   }),
 };
 
@@ -331,6 +348,9 @@ const ZStoredWinTieLoss = z.object({
   loss: z.number(),
   winRate: z.number(),
   ci95: z.tuple([z.number(), z.number()]),
+  meanDiff: z.number().optional(),
+  meanDiffCi95: z.tuple([z.number(), z.number()]).optional(),
+  signTestP: z.number().optional(),
 });
 const ZStoredTrainedReward = z.object({
   modelVersionId: z.string(),
@@ -675,7 +695,7 @@ export const JOB_KIND_TABLE = {
     form: {
       title: "Evaluate",
       description:
-        "The new policy against the previous one: win / tie / loss by the reward models (and the demo world's oracle) with 95 % intervals, unsafe compliance and over-refusal. Stored on the round.",
+        "The new policy against the previous one, k samples per prompt: win / tie / loss on the per-prompt mean scores by the reward models (and the demo world's oracle) with 95 % intervals, the mean difference with a bootstrap interval, unsafe compliance and over-refusal; the single-draw numbers alongside. Stored on the round.",
       button: "Start evaluation",
       fields: [
         {
@@ -714,6 +734,12 @@ export const JOB_KIND_TABLE = {
           name: "tieMargin",
           label: "Tie margin",
           help: "|ΔR_c| below this is a tie.",
+          type: "number",
+        },
+        {
+          name: "samplesPerPrompt",
+          label: "Samples per prompt",
+          help: "1–32 replies per prompt and policy; their mean scores are compared.",
           type: "number",
         },
         {

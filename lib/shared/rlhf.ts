@@ -9,6 +9,12 @@ export const ZWinTieLoss = z.object({
   loss: z.number().int().min(0),
   winRate: z.number().min(0).max(1),
   ci95: z.tuple([z.number(), z.number()]),
+  /** Mean over prompts of (new − baseline) score, with its seeded bootstrap 95 % interval; absent
+   * in evaluations stored before k-sample evaluation. */
+  meanDiff: z.number().optional(),
+  meanDiffCi95: z.tuple([z.number(), z.number()]).optional(),
+  /** One-sided exact sign test of the wins against the losses (ties left out). */
+  signTestP: z.number().min(0).max(1).optional(),
 });
 export type TWinTieLoss = z.infer<typeof ZWinTieLoss>;
 
@@ -32,6 +38,19 @@ export const ZRoundEvaluation = z.object({
   oracle: ZWinTieLoss.nullable(),
   /** Oracle safety rates of the new policy and the baseline; null outside the demo world. */
   rates: z.object({ model: ZSafetyRates, baseline: ZSafetyRates }).nullable(),
+  /**
+   * k: rewardModel, oracle and rates compare per-prompt means over k samples per policy. Absent
+   * in evaluations stored before k-sample evaluation, which compared one draw (k = 1).
+   */
+  samplesPerPrompt: z.number().int().min(1).optional(),
+  /** The same judges and rates from the first sample of each prompt alone, for comparison. */
+  singleDraw: z
+    .object({
+      rewardModel: ZWinTieLoss,
+      oracle: ZWinTieLoss.nullable(),
+      rates: z.object({ model: ZSafetyRates, baseline: ZSafetyRates }).nullable(),
+    })
+    .optional(),
   /** Where the pairs were written (JSONL), for the blind human side-by-side. */
   pairsFile: z.string().optional(),
   evaluatedAt: z.string(),

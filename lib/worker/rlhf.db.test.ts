@@ -2,7 +2,7 @@
 // the round's labels, rejection sampling (and PPO) registering the round's policies, the
 // evaluation stored on the round and queued for annotators, publishing making the new policy
 // "latest"; then the next round's rejection sampling pools the first round's best samples.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { TEST_BACKEND } from "@/lib/testing/database";
@@ -10,6 +10,7 @@ import { engineSuite } from "@/lib/testing/engine";
 import { createLabelledPairs } from "@/lib/testing/labels";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 import { ZRoundEvaluation } from "@/lib/shared/rlhf";
+import { sameResponses } from "@/lib/shared/pairs";
 import type { TJobSpecInput } from "@/lib/shared/jobs";
 
 let roundId = "";
@@ -147,10 +148,23 @@ describe(`an RLHF round through the worker on ${TEST_BACKEND}`, () => {
         evaluation.rewardModel.win + evaluation.rewardModel.tie + evaluation.rewardModel.loss,
       ).toBe(8);
       expect(evaluation.oracle?.n).toBe(8);
+      // k = 4 samples per prompt by default: policy-level numbers, the first draw alongside.
+      expect(evaluation.samplesPerPrompt).toBe(4);
+      expect(evaluation.oracle?.meanDiffCi95).toHaveLength(2);
+      expect(evaluation.singleDraw?.oracle?.n).toBe(8);
+      expect(evaluation.singleDraw?.rewardModel.n).toBe(8);
       const sideBySide = await suite.db.prisma.comparison.count({
         where: { roundId, status: "ready", modelAId: newest.id, modelBId: root!.id },
       });
-      expect(sideBySide).toBe(8);
+      // Every pair is queued but those whose two (first) responses are the same (issue 21).
+      const pairs = readFileSync(evaluation.pairsFile!, "utf8")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as { model_response: string; baseline_response: string });
+      expect(pairs).toHaveLength(8);
+      expect(sideBySide).toBe(
+        pairs.filter((p) => !sameResponses(p.model_response, p.baseline_response)).length,
+      );
 
       await advanceRound(roundId, new Date()); // → published
       expect((await latestPolicies()).map((m) => m.id)).toEqual([newest.id, root!.id]);

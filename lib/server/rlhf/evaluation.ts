@@ -1,6 +1,8 @@
 import "server-only";
 // The evaluation job's outcome: the engine's result (snake_case) as a ZRoundEvaluation on the
-// round, and optionally the pairs queued as a blind side-by-side for annotators.
+// round (policy-level numbers on the per-prompt means of k samples, the first sample's numbers as
+// singleDraw), and optionally the pairs queued as a blind side-by-side for annotators (the first
+// sample of each policy).
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
@@ -25,6 +27,9 @@ const winTieLoss = (w: TEngineWinTieLoss) => ({
   loss: w.loss,
   winRate: w.win_rate,
   ci95: w.ci95,
+  ...(w.mean_diff != null ? { meanDiff: w.mean_diff } : {}),
+  ...(w.mean_diff_ci95 != null ? { meanDiffCi95: w.mean_diff_ci95 } : {}),
+  ...(w.sign_test_p != null ? { signTestP: w.sign_test_p } : {}),
 });
 const rates = (r: TEngineRates) => ({
   unsafeCompliance: r.unsafe_compliance,
@@ -53,6 +58,21 @@ export function toRoundEvaluation(
     rates: result.rates
       ? { model: rates(result.rates.model), baseline: rates(result.rates.baseline) }
       : null,
+    ...(result.samples_per_prompt != null ? { samplesPerPrompt: result.samples_per_prompt } : {}),
+    ...(result.single_draw
+      ? {
+          singleDraw: {
+            rewardModel: winTieLoss(result.single_draw.reward_model),
+            oracle: result.single_draw.oracle ? winTieLoss(result.single_draw.oracle) : null,
+            rates: result.single_draw.rates
+              ? {
+                  model: rates(result.single_draw.rates.model),
+                  baseline: rates(result.single_draw.rates.baseline),
+                }
+              : null,
+          },
+        }
+      : {}),
     pairsFile: result.pairs_file,
     evaluatedAt: meta.now.toISOString(),
   });

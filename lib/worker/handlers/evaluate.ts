@@ -75,6 +75,7 @@ export async function evaluate(job: Job, ctx: TJobContext): Promise<Prisma.Input
         temperature: cfg.temperature,
         max_tokens: cfg.maxTokens,
         tie_margin: cfg.tieMargin,
+        samples_per_prompt: cfg.samplesPerPrompt,
         seed: cfg.seed,
       },
     },
