@@ -235,8 +235,10 @@ export async function runLoop(opts: TLoopOptions): Promise<TLoopResult> {
       (a) => a.map((x) => x.profile).join(", "),
     );
 
-    const roundConfig = (): TRoundConfig => {
-      const c = defaultRoundConfig();
+    // The paper's design once a previous policy exists: side A the latest policy, side B the
+    // previous one (round 1 samples the bundled policy on both sides).
+    const roundConfig = (n: number): TRoundConfig => {
+      const c = defaultRoundConfig({ previousPolicy: n > 1 });
       return {
         ...c,
         variants: [
@@ -258,12 +260,12 @@ export async function runLoop(opts: TLoopOptions): Promise<TLoopResult> {
         const rounds = await admin.rounds.list.query();
         const existing = rounds.find((r) => r.number === n);
         if (existing && existing.status === "collecting") {
-          await admin.rounds.updateConfig.mutate({ roundId: existing.id, config: roundConfig() });
+          await admin.rounds.updateConfig.mutate({ roundId: existing.id, config: roundConfig(n) });
           return existing.id;
         }
         const created = await admin.rounds.create.mutate({
           name: `Loop round ${n}`,
-          config: roundConfig(),
+          config: roundConfig(n),
         });
         await admin.rounds.advance.mutate({ roundId: created.id });
         return created.id;
