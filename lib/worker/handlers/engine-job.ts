@@ -8,6 +8,7 @@
 // folder is used; otherwise the attempt fails (retryable) and the next one submits it again.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import type { Job, ModelVersion, Prisma } from "@/lib/generated/prisma/client";
 import { EngineError } from "@/lib/engine/client";
 import { engine } from "@/lib/server/engine";
@@ -17,6 +18,7 @@ import { registerPolicy } from "@/lib/server/models/policies";
 import type { TCreateJobRequest, TJobSnapshot } from "@/lib/shared/engine-protocol";
 import {
   ZStoredResult,
+  type ZLoraOptions,
   camelKeys,
   parseEngineResult,
   type TEngineResultOf,
@@ -45,6 +47,49 @@ async function readResultFile(outputDir: string): Promise<Record<string, unknown
   } catch {
     return null;
   }
+}
+
+/** The engine's own sentence of an EngineError, without the client's "engine POST … answered" prefix. */
+export function engineMessage(error: EngineError): string {
+  return error.message.replace(/^engine [A-Z]+ \S+ answered \d+(?: \([^)]*\))?: /, "");
+}
+
+/** The training-method fields of an engine spec (docs/engine-protocol.md), from a job config;
+ * absent fields are left out, so the engine's defaults apply (LoRA above 1 B parameters). */
+export function trainingMethodSpec(cfg: {
+  method?: "full" | "lora" | undefined;
+  lora?: z.infer<typeof ZLoraOptions> | undefined;
+  gradientCheckpointing?: boolean | undefined;
+  saveMerged?: boolean | undefined;
+}) {
+  return {
+    ...(cfg.method ? { method: cfg.method } : {}),
+    ...(cfg.lora && cfg.method !== "full" ? { lora: cfg.lora } : {}),
+    ...(cfg.gradientCheckpointing !== undefined
+      ? { gradient_checkpointing: cfg.gradientCheckpointing }
+      : {}),
+    ...(cfg.saveMerged !== undefined ? { save_merged: cfg.saveMerged } : {}),
+  };
+}
+
+const ZTrainedArtifacts = z.object({
+  method: z.string().optional(),
+  adapter_dir: z.string().min(1).optional(),
+  merged_dir: z.string().min(1).optional(),
+});
+
+/** How an engine result says a model was trained, for a ModelVersion's metrics: `trainingMethod`
+ * ("full" | "lora"), and for LoRA `adapterDir` (the PEFT folder) and `mergedDir` (when saved).
+ * (`method` in a policy's metrics is the kind that made it: policyMethod().) */
+export function trainedArtifacts(raw: unknown): Record<string, string> {
+  const parsed = ZTrainedArtifacts.safeParse(raw);
+  if (!parsed.success) return {};
+  const r = parsed.data;
+  return {
+    ...(r.method ? { trainingMethod: r.method } : {}),
+    ...(r.adapter_dir ? { adapterDir: r.adapter_dir } : {}),
+    ...(r.merged_dir ? { mergedDir: r.merged_dir } : {}),
+  };
 }
 
 /** Runs one engine job to its end and returns its final snapshot (state "succeeded", a result). */
@@ -81,9 +126,15 @@ export async function runEngineJob(run: TEngineJobRun): Promise<TJobSnapshot & {
   try {
     snap = await engine().createJob(request);
   } catch (error) {
-    // 400: the engine refused the spec (a missing file, a bad value); another attempt cannot fix it.
-    if (error instanceof EngineError && error.status === 400)
+    // 400: the engine refused the spec (a missing file, a bad value, a job its memory plan says
+    // cannot fit); another attempt cannot fix it.
+    if (error instanceof EngineError && error.status === 400) {
+      if (error.code === "insufficient_memory")
+        throw new PermanentJobError(
+          `the ${label} job does not fit in the engine's memory: ${engineMessage(error)}`,
+        );
       throw new PermanentJobError(`the engine refused the ${label} job: ${error.message}`);
+    }
     throw error;
   }
   while (snap.state === "queued" || snap.state === "running") {
@@ -147,7 +198,8 @@ export function engineResult<K extends TJobKind>(
 /**
  * The step every policy-making job ends with: parse the engine's result, register the policy it
  * trained (idempotent by folder, so a retried attempt keeps the version it registered), log it.
- * The policy's metrics are the engine's result, `method` (the kind) and `metrics`.
+ * The policy's metrics are the engine's result, `method` (the kind), `trainingMethod` (full |
+ * lora), `adapterDir` / `mergedDir` for LoRA (trainedArtifacts) and `metrics`.
  */
 export async function registerTrainedPolicy<K extends "sft" | "rejection_sampling" | "ppo">(args: {
   job: Pick<Job, "id">;
@@ -166,7 +218,12 @@ export async function registerTrainedPolicy<K extends "sft" | "rejection_samplin
     parentId: args.parentId,
     roundId: args.roundId,
     artifactPath: result.model_dir,
-    metrics: { ...fields, method: args.kind, ...args.metrics } as Prisma.InputJsonValue,
+    metrics: {
+      ...fields,
+      ...trainedArtifacts(args.raw),
+      method: args.kind,
+      ...args.metrics,
+    } as Prisma.InputJsonValue,
   });
   await appendJobLog(args.job.id, `registered ${policy.name}`);
   return { result, policy };

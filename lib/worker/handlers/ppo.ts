@@ -15,6 +15,7 @@ import {
   registerTrainedPolicy,
   runEngineJob,
   storeResult,
+  trainingMethodSpec,
 } from "./engine-job";
 import { requireRound } from "./rejection-sampling";
 
@@ -71,6 +72,7 @@ export async function ppo(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonV
         max_tokens: cfg.maxTokens,
         kl_stop: cfg.klStop,
         seed: cfg.seed,
+        ...trainingMethodSpec(cfg),
       },
     },
   });

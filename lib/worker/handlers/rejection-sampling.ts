@@ -16,6 +16,7 @@ import {
   registerTrainedPolicy,
   runEngineJob,
   storeResult,
+  trainingMethodSpec,
 } from "./engine-job";
 
 export async function requireRound(job: Job, what: string) {
@@ -78,6 +79,7 @@ export async function rejectionSampling(
         learning_rate: cfg.learningRate,
         batch_size: cfg.batchSize,
         seed: cfg.seed,
+        ...trainingMethodSpec(cfg),
       },
     },
   });

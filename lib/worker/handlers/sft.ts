@@ -21,6 +21,7 @@ import {
   registerTrainedPolicy,
   runEngineJob,
   storeResult,
+  trainingMethodSpec,
 } from "./engine-job";
 
 export async function sft(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
@@ -55,6 +56,7 @@ export async function sft(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonV
         learning_rate: cfg.learningRate,
         batch_size: cfg.batchSize,
         seed: cfg.seed,
+        ...trainingMethodSpec(cfg),
       },
     },
     metricsExtra: { demonstrations: rows.length },

@@ -14,7 +14,15 @@ import { buildDatasets, toJsonl } from "@/lib/server/training-data/build-dataset
 import { jobSpec } from "@/lib/server/jobs/transitions";
 import { marginTable } from "@/lib/shared/jobs";
 import { PermanentJobError, type TJobContext } from "../runner";
-import { engineFields, engineResult, permanent, runEngineJob, storeResult } from "./engine-job";
+import {
+  engineFields,
+  engineResult,
+  permanent,
+  runEngineJob,
+  storeResult,
+  trainedArtifacts,
+  trainingMethodSpec,
+} from "./engine-job";
 
 export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.InputJsonValue> {
   const spec = jobSpec(job);
@@ -81,6 +89,7 @@ export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.In
           learning_rate: cfg.learningRate,
           batch_size: cfg.batchSize,
           seed: cfg.seed,
+          ...trainingMethodSpec(cfg),
         },
       },
     });
@@ -97,6 +106,7 @@ export async function trainReward(job: Job, ctx: TJobContext): Promise<Prisma.In
         artifactPath: outputDir,
         metrics: {
           ...fields,
+          ...trainedArtifacts(snap.result),
           datasets: ds.counts,
           margins: marginTable(cfg.margins),
         } as Prisma.InputJsonValue,
