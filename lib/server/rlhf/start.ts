@@ -1,10 +1,11 @@
 import "server-only";
 // Starting a job of any kind for a round (tRPC jobs.start): the spec is validated, the round must
-// be in a state where that kind makes sense, and what the job needs must exist; each refusal says
-// what to do instead.
+// be in a state where that kind makes sense, what the job needs must exist, and the engine's memory
+// plan must say it fits (lib/server/jobs/plan.ts); each refusal says what to do instead.
 import { prisma } from "@/lib/db";
 import type { RoundStatus } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
+import { refuseUnfitJob } from "@/lib/server/jobs/plan";
 import { enqueueJob } from "@/lib/server/jobs/transitions";
 import {
   JOB_KINDS,
@@ -72,6 +73,7 @@ export async function startJob(args: {
         "BAD_REQUEST",
         `roundId: ${label(spec.kind)} belongs to a round; say which`,
       );
+    await refuseUnfitJob(spec);
     return enqueueJob(spec, { actorId: args.actorId ?? null });
   }
   const round = await prisma.round.findUnique({ where: { id: args.roundId } });
@@ -93,5 +95,7 @@ export async function startJob(args: {
       "CONFLICT",
       `A ${spec.kind} job for round ${round.number} is already ${busy.state} (${busy.id}); wait for it or cancel it`,
     );
+  // The engine's memory plan: a job that cannot fit is refused here with what to change.
+  await refuseUnfitJob(spec, round.id);
   return enqueueJob(spec, { actorId: args.actorId ?? null, roundId: round.id });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { adminProcedure, createTRPCRouter, reviewerProcedure } from "@/lib/trpc/init";
 import { getJob, listJobs, listModels } from "@/lib/server/jobs/queries";
+import { planJobMemory } from "@/lib/server/jobs/plan";
 import { requestCancel, retryJob } from "@/lib/server/jobs/transitions";
 import { startJob } from "@/lib/server/rlhf/start";
 import { JOB_STATES, ZJobSpec, ZTrainRewardConfig } from "@/lib/shared/jobs";
@@ -24,6 +25,10 @@ export const jobsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) =>
       startJob({ roundId: input.roundId, spec: input.spec, actorId: ctx.user.id }),
     ),
+  /** The engine's memory plan of a job before it starts: fits, and what to change when not. */
+  plan: adminProcedure
+    .input(z.object({ roundId: ZRoundIdOptional, spec: ZJobSpec }))
+    .mutation(({ input }) => planJobMemory({ roundId: input.roundId, spec: input.spec })),
   trainRewardModels: adminProcedure
     .input(ZTrainRewardConfig.extend({ roundId: ZRoundIdOptional }))
     .mutation(({ ctx, input }) => {

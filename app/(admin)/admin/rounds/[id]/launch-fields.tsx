@@ -1,8 +1,9 @@
 "use client";
 // The inputs of a launch form (./launch-form.tsx): a field of the job-kind table's form by its
-// type (number, select, checkbox, policy), and a group of checkboxes (reward axes, rounds).
+// type (number, select, checkbox, policy), a group of checkboxes (reward axes, rounds), and the
+// training method (full / LoRA with rank and alpha).
 import type { TJobFormField } from "@/lib/shared/jobs";
-import { TextInput, fieldId, inputClass } from "./form-fields";
+import { Field, TextInput, fieldId, inputClass } from "./form-fields";
 
 export function Checkboxes<T extends string>({
   legend,
@@ -93,5 +94,77 @@ export function FieldInput({
         </option>
       ))}
     </select>
+  );
+}
+
+/** The training method of a launch form (kinds whose config has `method`): the engine's default
+ * (LoRA above 1 B parameters, full below), full fine-tuning, or LoRA with its rank and alpha. */
+export type TMethodValues = { method: "" | "full" | "lora"; rank: string; alpha: string };
+export const METHOD_DEFAULTS: TMethodValues = { method: "", rank: "8", alpha: "" };
+
+export function MethodFields({
+  kind,
+  values,
+  errors,
+  onChange,
+}: {
+  kind: string;
+  values: TMethodValues;
+  errors: Record<string, string>;
+  onChange: (v: TMethodValues) => void;
+}) {
+  const path = (name: string) => `${kind}.${name}`;
+  return (
+    <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+      <Field
+        path={path("method")}
+        label="Method"
+        help="Full fine-tuning trains every weight; LoRA trains low-rank adapters on a frozen base (far less memory)."
+        error={errors.method}
+      >
+        <select
+          id={fieldId(path("method"))}
+          value={values.method}
+          onChange={(e) =>
+            onChange({ ...values, method: e.target.value as TMethodValues["method"] })
+          }
+          className={inputClass}
+        >
+          <option value="">engine default (LoRA above 1 B parameters)</option>
+          <option value="full">full fine-tuning</option>
+          <option value="lora">LoRA</option>
+        </select>
+      </Field>
+      {values.method === "lora" && (
+        <>
+          <Field
+            path={path("lora.rank")}
+            label="LoRA rank"
+            help="1–1024; default 8."
+            error={errors["lora.rank"]}
+          >
+            <TextInput
+              path={path("lora.rank")}
+              value={values.rank}
+              error={errors["lora.rank"]}
+              onChange={(rank) => onChange({ ...values, rank })}
+            />
+          </Field>
+          <Field
+            path={path("lora.alpha")}
+            label="LoRA alpha"
+            help="Adapter scale is alpha / rank; empty = 2 × rank."
+            error={errors["lora.alpha"]}
+          >
+            <TextInput
+              path={path("lora.alpha")}
+              value={values.alpha}
+              error={errors["lora.alpha"]}
+              onChange={(alpha) => onChange({ ...values, alpha })}
+            />
+          </Field>
+        </>
+      )}
+    </div>
   );
 }

@@ -9,7 +9,13 @@ import type { z } from "zod";
 import { useTRPC } from "@/lib/client/trpc";
 import { JOB_KIND_TABLE, ZJobSpec, type TJobFormField, type TJobKind } from "@/lib/shared/jobs";
 import { Field, issuesByPath, parseNumber } from "./form-fields";
-import { Checkboxes, FieldInput } from "./launch-fields";
+import {
+  Checkboxes,
+  FieldInput,
+  METHOD_DEFAULTS,
+  MethodFields,
+  type TMethodValues,
+} from "./launch-fields";
 
 type TValues = Record<string, string | boolean>;
 type TAxis = "helpfulness" | "safety";
@@ -27,6 +33,32 @@ function initialValues(kind: TJobKind): TValues {
       return [f.name, f.type === "checkbox" ? v === true : v === undefined ? "" : String(v)];
     }),
   );
+}
+
+/** Whether a kind's config takes a training method (full / LoRA). */
+function takesMethod(kind: TJobKind): boolean {
+  const config = JOB_KIND_TABLE[kind].config as unknown as { shape?: Record<string, unknown> };
+  return Boolean(config.shape && "method" in config.shape);
+}
+
+/** `method` / `lora` of the config from the method fields, with the messages of bad numbers. */
+function methodConfigOf(values: TMethodValues) {
+  const config: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  if (!values.method) return { config, errors };
+  config.method = values.method;
+  if (values.method !== "lora") return { config, errors };
+  const lora: Record<string, number> = {};
+  const rank = parseNumber(values.rank);
+  if (typeof rank === "number") lora.rank = rank;
+  else errors["lora.rank"] = rank.error;
+  if (values.alpha.trim() !== "") {
+    const alpha = parseNumber(values.alpha);
+    if (typeof alpha === "number") lora.alpha = alpha;
+    else errors["lora.alpha"] = alpha.error;
+  }
+  config.lora = lora;
+  return { config, errors };
 }
 
 /** The config the form's values say, with the messages of the number fields that are not numbers. */
@@ -75,6 +107,10 @@ export function LaunchForm({
   const [picked, setPicked] = useState<string[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [methodValues, setMethodValues] = useState<TMethodValues>(METHOD_DEFAULTS);
+  const [planText, setPlanText] = useState<{ fits: boolean | null; text: string } | null>(null);
+  const withMethod = takesMethod(kind);
+  const plan = useMutation(trpc.jobs.plan.mutationOptions());
   const start = useMutation(
     trpc.jobs.start.mutationOptions({
       onSuccess: () => {
@@ -86,9 +122,14 @@ export function LaunchForm({
   );
   const defaults = defaultsOf(kind);
 
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const { config, errors: numberErrors } = configOf(fields, values);
+    const { config, errors: fieldErrors } = configOf(fields, values);
+    const method = withMethod
+      ? methodConfigOf(methodValues)
+      : { config: {}, errors: {} as Record<string, string> };
+    Object.assign(config, method.config);
+    const numberErrors = { ...fieldErrors, ...method.errors };
     if (form.axes) config.axes = axes;
     if (form.roundIds) config.roundIds = roundIds ?? picked;
     const schema: z.ZodType = JOB_KIND_TABLE[kind].config;
@@ -101,13 +142,31 @@ export function LaunchForm({
       return;
     }
     setMessage(null);
+    setPlanText(null);
+    // The engine's memory plan first: a job that cannot fit is not submitted.
+    if (withMethod) {
+      try {
+        const p = await plan.mutateAsync({ roundId, spec: spec.data });
+        setPlanText({ fits: p.fits, text: p.message });
+        if (p.checked && !p.fits) {
+          setMessage({
+            ok: false,
+            text: "Not started: the job does not fit in the engine's memory (see above).",
+          });
+          return;
+        }
+      } catch (e) {
+        setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+    }
     start.mutate({ roundId, spec: spec.data });
   }
 
   const idPrefix = `${kind}.`;
   return (
     <form
-      onSubmit={onSubmit}
+      onSubmit={(e) => void onSubmit(e)}
       noValidate
       aria-label={form.title}
       className="space-y-3"
@@ -155,10 +214,26 @@ export function LaunchForm({
           );
         })}
       </div>
+      {withMethod && (
+        <MethodFields
+          kind={kind}
+          values={methodValues}
+          errors={errors}
+          onChange={setMethodValues}
+        />
+      )}
+      {planText && (
+        <p
+          data-testid={`launch-plan-${kind}`}
+          className={`text-sm ${planText.fits === false ? "font-medium text-red-800" : "text-slate-600"}`}
+        >
+          Memory plan: {planText.text}
+        </p>
+      )}
       <div className="flex items-center gap-3">
         <button
           type="submit"
-          disabled={start.isPending}
+          disabled={start.isPending || plan.isPending}
           className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
         >
           {form.button}
