@@ -49,9 +49,18 @@ export const ZLoraOptions = z.object({
     .optional(),
 });
 
-export const ZTrainRewardConfig = z.object({
+/** The training-method fields every training kind's config takes (absent = the engine's default). */
+const methodFields = {
   method: ZTrainingMethod.optional(),
   lora: ZLoraOptions.optional(),
+  /** Recompute each decoder layer in backward (engine default: on for LoRA on CUDA). */
+  gradientCheckpointing: z.boolean().optional(),
+  /** LoRA: also save a merged Hugging Face checkpoint next to the PEFT adapter. */
+  saveMerged: z.boolean().optional(),
+};
+
+export const ZTrainRewardConfig = z.object({
+  ...methodFields,
   /** Rounds whose non-rejected annotations form the data; empty = all rounds. */
   roundIds: z.array(z.string().min(1).max(64)).max(50).default([]),
   /** Which reward models to train. */
@@ -82,8 +91,7 @@ export const ZRewardChoice = z.enum(["combined", "helpfulness", "safety"]);
 const ZModelId = z.string().min(1).max(64);
 
 export const ZRejectionSamplingConfig = z.object({
-  method: ZTrainingMethod.optional(),
-  lora: ZLoraOptions.optional(),
+  ...methodFields,
   /** Prompts drawn from this round's pool plus earlier rounds' (first user turns). */
   promptCount: z.number().int().min(1).max(100_000).default(256),
   /** K samples per prompt; the best by reward is kept. The paper's default for small models is 8. */
@@ -104,8 +112,7 @@ export const ZRejectionSamplingConfig = z.object({
 export type TRejectionSamplingConfig = z.infer<typeof ZRejectionSamplingConfig>;
 
 export const ZPpoConfig = z.object({
-  method: ZTrainingMethod.optional(),
-  lora: ZLoraOptions.optional(),
+  ...methodFields,
   iterations: z.number().int().min(1).max(10_000).default(20),
   /** Prompts (rollouts) per iteration. */
   rolloutBatch: z.number().int().min(1).max(4096).default(32),
@@ -150,8 +157,7 @@ export const ZEvaluateConfig = z.object({
 export type TEvaluateConfig = z.infer<typeof ZEvaluateConfig>;
 
 export const ZSftConfig = z.object({
-  method: ZTrainingMethod.optional(),
-  lora: ZLoraOptions.optional(),
+  ...methodFields,
   /** Rounds whose approved demonstrations form the data; empty = all rounds. */
   roundIds: z.array(z.string().min(1).max(64)).max(50).default([]),
   epochs: z.number().int().min(1).max(50).default(3),

@@ -49,6 +49,9 @@ export async function planRequest(
   const method = {
     ...(c.method ? { method: c.method } : {}),
     ...(c.lora && c.method !== "full" ? { lora: c.lora } : {}),
+    ...(c.gradientCheckpointing !== undefined
+      ? { gradient_checkpointing: c.gradientCheckpointing }
+      : {}),
   };
   const sizes =
     spec.kind === "ppo"

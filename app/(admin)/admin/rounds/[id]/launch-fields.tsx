@@ -99,8 +99,18 @@ export function FieldInput({
 
 /** The training method of a launch form (kinds whose config has `method`): the engine's default
  * (LoRA above 1 B parameters, full below), full fine-tuning, or LoRA with its rank and alpha. */
-export type TMethodValues = { method: "" | "full" | "lora"; rank: string; alpha: string };
-export const METHOD_DEFAULTS: TMethodValues = { method: "", rank: "8", alpha: "" };
+export type TMethodValues = {
+  method: "" | "full" | "lora";
+  rank: string;
+  alpha: string;
+  saveMerged: boolean;
+};
+export const METHOD_DEFAULTS: TMethodValues = {
+  method: "",
+  rank: "8",
+  alpha: "",
+  saveMerged: false,
+};
 
 export function MethodFields({
   kind,
@@ -161,6 +171,18 @@ export function MethodFields({
               value={values.alpha}
               error={errors["lora.alpha"]}
               onChange={(alpha) => onChange({ ...values, alpha })}
+            />
+          </Field>
+          <Field
+            path={path("saveMerged")}
+            label="Merged checkpoint"
+            help="Also save base + adapter merged, a Hugging Face checkpoint usable anywhere."
+          >
+            <input
+              id={fieldId(path("saveMerged"))}
+              type="checkbox"
+              checked={values.saveMerged}
+              onChange={(e) => onChange({ ...values, saveMerged: e.target.checked })}
             />
           </Field>
         </>

@@ -58,6 +58,7 @@ function methodConfigOf(values: TMethodValues) {
     else errors["lora.alpha"] = alpha.error;
   }
   config.lora = lora;
+  if (values.saveMerged) config.saveMerged = true;
   return { config, errors };
 }
 
