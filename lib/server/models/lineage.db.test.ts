@@ -170,4 +170,88 @@ describe(`model lineage on ${TEST_BACKEND}`, () => {
       message: "No such model version",
     });
   });
+
+  it("offers a LoRA version's PEFT adapter and its merged checkpoint, each confined to the data directory", async () => {
+    // A LoRA reward model: the adapter folder with the merged checkpoint inside it (as the engine
+    // saves reward models); a LoRA policy whose merged folder lies outside the data directory.
+    const adapter = path.join(dataDir, "jobs", "lora-job", "reward-helpfulness");
+    mkdirSync(path.join(adapter, "merged"), { recursive: true });
+    writeFileSync(path.join(adapter, "adapter_config.json"), '{"peft_type": "LORA"}');
+    writeFileSync(path.join(adapter, "adapter_model.safetensors"), Buffer.alloc(700, 1));
+    writeFileSync(path.join(adapter, "merged", "model.safetensors"), Buffer.alloc(900, 2));
+    writeFileSync(path.join(adapter, "merged", "config.json"), "{}");
+    const rm = await db.prisma.modelVersion.create({
+      data: {
+        name: "reward-helpfulness-lora",
+        kind: "reward_helpfulness",
+        parentId: ids["pairwise-tiny-chat"]!,
+        artifactPath: adapter,
+        metrics: {
+          trainingMethod: "lora",
+          adapterDir: adapter,
+          mergedDir: path.join(adapter, "merged"),
+        },
+      },
+    });
+    const policy = await db.prisma.modelVersion.create({
+      data: {
+        name: "policy-lora-outside",
+        kind: "policy",
+        parentId: ids["pairwise-tiny-chat"]!,
+        artifactPath: adapter,
+        metrics: { method: "sft", trainingMethod: "lora", mergedDir: outsideDir },
+      },
+    });
+    try {
+      const list = async (variant: "checkpoint" | "adapter" | "merged") => {
+        const d = await download.checkpointDownload(rm.id, dataDir, variant);
+        if (!d.ok) throw new Error(d.message);
+        const bytes = Buffer.from(await d.response.arrayBuffer());
+        expect(bytes.length).toBe(Number(d.response.headers.get("content-length")));
+        return {
+          name: d.response.headers.get("content-disposition"),
+          files: execFileSync("tar", ["-tf", "-"], { input: bytes }).toString().trim().split("\n"),
+        };
+      };
+      const peft = await list("adapter");
+      expect(peft.name).toContain('filename="reward-helpfulness-lora-adapter.tar"');
+      expect(peft.files.sort()).toEqual(["adapter_config.json", "adapter_model.safetensors"]);
+      expect((await list("checkpoint")).files.sort()).toEqual(peft.files.sort());
+      const merged = await list("merged");
+      expect(merged.name).toContain("reward-helpfulness-lora-merged.tar");
+      expect(merged.files.sort()).toEqual(["config.json", "model.safetensors"]);
+
+      // The tree says how each was trained and whether its merged checkpoint can be had.
+      const { roots } = await lineage.modelLineage(dataDir);
+      const all = (n: (typeof roots)[number]): (typeof roots)[number][] => [
+        n,
+        ...n.children.flatMap(all),
+      ];
+      const nodes = roots.flatMap(all);
+      const rmNode = nodes.find((n) => n.id === rm.id)!;
+      expect(rmNode.trainingMethod).toBe("lora");
+      expect(rmNode.merged).toEqual({ path: path.join(adapter, "merged"), notDownloadable: null });
+      const pNode = nodes.find((n) => n.id === policy.id)!;
+      expect(pNode.merged?.notDownloadable).toBe("outside the data directory");
+      expect(nodes.find((n) => n.name === "policy-r1-ppo")!.merged).toBeNull();
+
+      expect(await download.checkpointDownload(policy.id, dataDir, "merged")).toMatchObject({
+        ok: false,
+        status: 404,
+        message: expect.stringContaining("not in the data directory"),
+      });
+      // A full fine-tune has neither an adapter nor a merged checkpoint.
+      const ppo = ids["policy-r1-ppo"]!;
+      expect(await download.checkpointDownload(ppo, dataDir, "adapter")).toMatchObject({
+        ok: false,
+        message: expect.stringContaining("not trained with LoRA"),
+      });
+      expect(await download.checkpointDownload(ppo, dataDir, "merged")).toMatchObject({
+        ok: false,
+        message: expect.stringContaining("no merged checkpoint"),
+      });
+    } finally {
+      await db.prisma.modelVersion.deleteMany({ where: { id: { in: [rm.id, policy.id] } } });
+    }
+  });
 });

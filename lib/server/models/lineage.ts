@@ -5,6 +5,7 @@ import "server-only";
 // checkpoint can be downloaded.
 import { prisma } from "@/lib/db";
 import { resolveCheckpoint } from "@/lib/server/export/models";
+import { modelArtifacts } from "@/lib/server/models/download";
 import { ZTable8 } from "@/lib/shared/reward-metrics";
 import { ZRoundEvaluation, type TRoundEvaluation } from "@/lib/shared/rlhf";
 
@@ -21,6 +22,11 @@ export type TLineageNode = {
   artifactPath: string;
   /** null when the checkpoint can be downloaded, else why not. */
   notDownloadable: string | null;
+  /** "full" | "lora" when the job that made it recorded it (older versions: null). */
+  trainingMethod: string | null;
+  /** LoRA with a merged checkpoint saved: its folder and whether it can be downloaded
+   * (`?variant=merged`); the artifact path is then the PEFT adapter folder. */
+  merged: { path: string; notDownloadable: string | null } | null;
   /** Reward models: average accuracy per test set (Table 8's last column), with n. */
   table8: {
     helpfulness?: { accuracy?: number; n: number };
@@ -71,6 +77,10 @@ export async function modelLineage(
   const nodes = new Map<string, TLineageNode>();
   for (const m of models) {
     const checkpoint = await resolveCheckpoint(m.artifactPath, dataDir);
+    const artifacts = modelArtifacts(m);
+    const merged = artifacts.mergedDir
+      ? await resolveCheckpoint(artifacts.mergedDir, dataDir)
+      : null;
     const t8 = ZTable8.safeParse((m.metrics as { table8?: unknown } | null)?.table8);
     const table8 =
       m.kind !== "policy" && t8.success
@@ -93,6 +103,18 @@ export async function modelLineage(
         : checkpoint.reason === "outside_data_dir"
           ? "outside the data directory"
           : "folder missing",
+      trainingMethod: artifacts.trainingMethod,
+      merged:
+        artifacts.mergedDir && merged
+          ? {
+              path: artifacts.mergedDir,
+              notDownloadable: merged.ok
+                ? null
+                : merged.reason === "outside_data_dir"
+                  ? "outside the data directory"
+                  : "folder missing",
+            }
+          : null,
       table8,
       evaluation: m.kind === "policy" ? (evaluations.get(m.id) ?? null) : null,
       numbers: numbersOf(m.metrics),

@@ -88,7 +88,15 @@ function Node({ node, canDownload }: { node: TLineageNode; canDownload: boolean 
           </div>
         )}
         <div className="mt-1 flex flex-wrap items-center gap-3 text-xs">
-          <code className="break-all text-slate-600" title="artifact path">
+          {node.trainingMethod && (
+            <span className="rounded bg-slate-100 px-1.5 py-0.5 text-slate-700">
+              {node.trainingMethod === "lora" ? "LoRA adapter" : "full fine-tune"}
+            </span>
+          )}
+          <code
+            className="break-all text-slate-600"
+            title={node.trainingMethod === "lora" ? "PEFT adapter folder" : "artifact path"}
+          >
             {node.artifactPath}
           </code>
           {node.notDownloadable ? (
@@ -99,9 +107,25 @@ function Node({ node, canDownload }: { node: TLineageNode; canDownload: boolean 
               download
               className="rounded-md border border-slate-300 px-2 py-0.5 hover:bg-slate-100"
             >
-              Download checkpoint (.tar)
+              {node.trainingMethod === "lora"
+                ? "Download PEFT adapter (.tar)"
+                : "Download checkpoint (.tar)"}
             </a>
           ) : null}
+          {node.merged &&
+            (node.merged.notDownloadable ? (
+              <span className="text-slate-500">
+                merged checkpoint not downloadable: {node.merged.notDownloadable}
+              </span>
+            ) : canDownload ? (
+              <a
+                href={`/api/admin/models/${node.id}/download?variant=merged`}
+                download
+                className="rounded-md border border-slate-300 px-2 py-0.5 hover:bg-slate-100"
+              >
+                Download merged checkpoint (.tar)
+              </a>
+            ) : null)}
           {(node.table8 || node.evaluation || node.metrics !== null) && (
             <button
               onClick={() => setOpen((o) => !o)}

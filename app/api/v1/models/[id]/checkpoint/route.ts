@@ -1,8 +1,9 @@
 // GET /api/v1/models/{id}/checkpoint: the model's checkpoint folder as a tar stream
-// (scope models:download). Only folders inside the data directory are served.
+// (scope models:download); `?variant=adapter|merged` for a LoRA version's PEFT adapter or merged
+// checkpoint. Only folders inside the data directory are served.
 import { env } from "@/lib/env";
 import { apiError, requireApiKey } from "@/lib/server/export/http";
-import { checkpointDownload } from "@/lib/server/models/download";
+import { DOWNLOAD_VARIANTS, checkpointDownload } from "@/lib/server/models/download";
 
 export const dynamic = "force-dynamic";
 
@@ -17,6 +18,18 @@ export async function GET(
     return apiError(400, "invalid_parameter", 'Invalid parameter "id": not a model version id', {
       parameter: "id",
     });
-  const download = await checkpointDownload(id, env().PAIRWISE_DATA_DIR);
+  const variant = new URL(req.url).searchParams.get("variant") ?? "checkpoint";
+  if (!(DOWNLOAD_VARIANTS as readonly string[]).includes(variant))
+    return apiError(
+      400,
+      "invalid_parameter",
+      `Invalid parameter "variant": must be ${DOWNLOAD_VARIANTS.join(", ")}`,
+      { parameter: "variant" },
+    );
+  const download = await checkpointDownload(
+    id,
+    env().PAIRWISE_DATA_DIR,
+    variant as (typeof DOWNLOAD_VARIANTS)[number],
+  );
   return download.ok ? download.response : apiError(download.status, "not_found", download.message);
 }
