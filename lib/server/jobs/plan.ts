@@ -61,7 +61,7 @@ export async function planRequest(
           max_tokens: spec.config.maxTokens,
         }
       : spec.kind === "rejection_sampling"
-        ? { batch_size: spec.config.batchSize, max_tokens: spec.config.maxTokens }
+        ? { batch_size: spec.config.batchSize, k: spec.config.k, max_tokens: spec.config.maxTokens }
         : { batch_size: spec.config.batchSize };
   return { kind: spec.kind, spec: { base_model: base.artifactPath, ...method, ...sizes } };
 }
