@@ -76,7 +76,14 @@ export async function planJobMemory(args: {
   roundId?: string | undefined;
 }): Promise<TJobMemoryPlan> {
   const spec = parseSpec(args.spec);
-  const request = await planRequest(spec, args.roundId);
+  let request: TJobPlanRequest | null;
+  try {
+    // Resolving the default base may ask the engine for its loaded model (the first policy).
+    request = await planRequest(spec, args.roundId);
+  } catch (error) {
+    if (engineTrouble(error)) return skipped(error as Error);
+    throw error;
+  }
   if (!request)
     return {
       checked: false,
@@ -101,20 +108,31 @@ export async function planJobMemory(args: {
         "BAD_REQUEST",
         `The engine cannot plan this job: ${error.message.replace(/^engine [A-Z]+ \S+ answered \d+(?: \([^)]*\))?: /, "")}`,
       );
-    if (
-      error instanceof EngineUnreachableError ||
-      error instanceof EngineProtocolError ||
-      error instanceof EngineError ||
-      (error instanceof DomainError && error.code === "CONFLICT") ||
-      (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
-    )
-      return {
-        checked: false,
-        fits: null,
-        message: `The memory check was skipped: the engine did not answer (${error.message}). The engine checks again when the job starts.`,
-      };
+    if (engineTrouble(error)) return skipped(error as Error);
     throw error;
   }
+}
+
+/** An engine that is down, unconfigured, slow or off-contract: the check is skipped, not failed. */
+function engineTrouble(error: unknown): boolean {
+  return (
+    error instanceof EngineUnreachableError ||
+    error instanceof EngineProtocolError ||
+    error instanceof EngineError ||
+    (error instanceof DomainError && error.code === "CONFLICT") ||
+    (error instanceof Error &&
+      (error.name === "TimeoutError" ||
+        error.name === "AbortError" ||
+        error.message.startsWith("the engine")))
+  );
+}
+
+function skipped(error: Error): TJobMemoryPlan {
+  return {
+    checked: false,
+    fits: null,
+    message: `The memory check was skipped: the engine did not answer (${error.message}). The engine checks again when the job starts.`,
+  };
 }
 
 /** startJob's guard: refuses (BAD_REQUEST, the plan's sentence) a job the engine says cannot fit. */
