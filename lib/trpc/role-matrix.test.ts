@@ -38,6 +38,7 @@ const ACCESS: Record<string, TProcedureRole> = {
   "jobs.list": "reviewer",
   "jobs.get": "reviewer",
   "jobs.start": "admin",
+  "jobs.plan": "admin",
   "jobs.trainRewardModels": "admin",
   "jobs.cancel": "admin",
   "jobs.retry": "admin",

@@ -91,7 +91,7 @@ export async function planJobMemory(args: {
       message: "Evaluation trains nothing: no memory plan is needed.",
     };
   try {
-    const plan = await engine().planJob(request, { signal: AbortSignal.timeout(15_000) });
+    const plan = await engine().planJob(request, { signal: AbortSignal.timeout(10_000) });
     return {
       checked: true,
       fits: plan.fits,

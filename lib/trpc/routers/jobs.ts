@@ -25,10 +25,11 @@ export const jobsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) =>
       startJob({ roundId: input.roundId, spec: input.spec, actorId: ctx.user.id }),
     ),
-  /** The engine's memory plan of a job before it starts: fits, and what to change when not. */
+  /** The engine's memory plan of a job before it starts: fits, and what to change when not. A
+   * query: it changes nothing (no audit entry, no transaction held while the engine answers). */
   plan: adminProcedure
     .input(z.object({ roundId: ZRoundIdOptional, spec: ZJobSpec }))
-    .mutation(({ input }) => planJobMemory({ roundId: input.roundId, spec: input.spec })),
+    .query(({ input }) => planJobMemory({ roundId: input.roundId, spec: input.spec })),
   trainRewardModels: adminProcedure
     .input(ZTrainRewardConfig.extend({ roundId: ZRoundIdOptional }))
     .mutation(({ ctx, input }) => {

@@ -3,7 +3,7 @@
 // the fields with their defaults and help, errors under each field, and jobs.start with
 // { roundId, spec: { kind, config } }. Used by a round's page (every kind) and by the Jobs page
 // (the kinds that need no round), so each kind has exactly one form.
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { z } from "zod";
 import { useTRPC } from "@/lib/client/trpc";
@@ -111,7 +111,8 @@ export function LaunchForm({
   const [methodValues, setMethodValues] = useState<TMethodValues>(METHOD_DEFAULTS);
   const [planText, setPlanText] = useState<{ fits: boolean | null; text: string } | null>(null);
   const withMethod = takesMethod(kind);
-  const plan = useMutation(trpc.jobs.plan.mutationOptions());
+  const queryClient = useQueryClient();
+  const [planning, setPlanning] = useState(false);
   const start = useMutation(
     trpc.jobs.start.mutationOptions({
       onSuccess: () => {
@@ -147,7 +148,11 @@ export function LaunchForm({
     // The engine's memory plan first: a job that cannot fit is not submitted.
     if (withMethod) {
       try {
-        const p = await plan.mutateAsync({ roundId, spec: spec.data });
+        setPlanning(true);
+        const p = await queryClient.fetchQuery({
+          ...trpc.jobs.plan.queryOptions({ roundId, spec: spec.data }),
+          staleTime: 0,
+        });
         setPlanText({ fits: p.fits, text: p.message });
         if (p.checked && !p.fits) {
           setMessage({
@@ -159,6 +164,8 @@ export function LaunchForm({
       } catch (e) {
         setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
         return;
+      } finally {
+        setPlanning(false);
       }
     }
     start.mutate({ roundId, spec: spec.data });
@@ -234,7 +241,7 @@ export function LaunchForm({
       <div className="flex items-center gap-3">
         <button
           type="submit"
-          disabled={start.isPending || plan.isPending}
+          disabled={start.isPending || planning}
           className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
         >
           {form.button}
