@@ -2,7 +2,7 @@
 // shapes, the SSE reader with heartbeat comments and a stream cut before the end, errors), then
 // one reward model trained end to end on the real engine.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -149,7 +149,9 @@ describe.skipIf(!HAVE_ENGINE)("engine client: a train_reward job on the real eng
   });
 
   it("trains, streams progress to the end, and scores with the result by directory", async () => {
-    const pairs = path.join(FIXTURES, "pairs");
+    // Job-spec paths must lie in the engine's data folder: the fixture pairs are copied there.
+    const pairs = path.join(dir, "pairs");
+    cpSync(path.join(FIXTURES, "pairs"), pairs, { recursive: true });
     const req = {
       id: "vitest-rm",
       kind: "train_reward" as const,
