@@ -12,6 +12,7 @@ import dataclasses
 import glob
 import json
 import os
+import shutil
 
 import pytest
 
@@ -27,7 +28,10 @@ def live(model_dir, reward_dir, tmp_path_factory):
     server = LiveServer(model_dir, reward_dir)
     data_dir = str(tmp_path_factory.mktemp("data"))
     server.runtime.settings = dataclasses.replace(server.runtime.settings, data_dir=data_dir)
-    server.placeholders = {"${MODEL_DIR}": model_dir, "${DATA_DIR}": data_dir, "${FIXTURES}": FIXTURES}
+    # Job-spec paths must lie in the engine's data folder: the fixtures' files are copied there.
+    fixtures = os.path.join(data_dir, "fixtures")
+    shutil.copytree(FIXTURES, fixtures)
+    server.placeholders = {"${MODEL_DIR}": model_dir, "${DATA_DIR}": data_dir, "${FIXTURES}": fixtures}
     yield server
     server.close()
 
