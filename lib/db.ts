@@ -37,7 +37,16 @@ export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
 // A transaction that covers every query made through `prisma` in one async call tree (an admin
 // mutation and its audit entry: both or neither). Code inside needs no changes: `prisma` answers
 // with the open transaction, and its own `$transaction` joins it.
-const transactionScope = new AsyncLocalStorage<Prisma.TransactionClient>();
+// One store per process, on globalThis like the client: Next bundles this module once per route
+// layer (pages, route handlers), and Better Auth's instance (also process-wide) holds the `prisma`
+// of whichever layer created it first. A store per copy left Better Auth's queries outside the
+// admin mutation's transaction, where on PGlite (one backend for every connection) they waited for
+// that transaction to end: a deadlock.
+const globalForScope = globalThis as unknown as {
+  pairwiseTransactionScope?: AsyncLocalStorage<Prisma.TransactionClient>;
+};
+const transactionScope = (globalForScope.pairwiseTransactionScope ??=
+  new AsyncLocalStorage<Prisma.TransactionClient>());
 
 function inScope(tx: Prisma.TransactionClient, key: string | symbol): unknown {
   if (key === "$transaction") {
