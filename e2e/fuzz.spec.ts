@@ -629,7 +629,12 @@ test("export API: bad keys, scopes, cursors, limits, formats and parameters", as
   await trpcMutation(admin, "apiKeys.revoke", { id: revoked.id });
 
   const cases: TCase[] = [];
-  const endpoints = ["/api/v1/comparisons", "/api/v1/models", "/api/v1/models/none/checkpoint"];
+  const endpoints = [
+    "/api/v1/comparisons",
+    "/api/v1/rounds",
+    "/api/v1/models",
+    "/api/v1/models/none/checkpoint",
+  ];
   const randomKey = () =>
     "pw_" +
     Array.from({ length: 43 }, () =>
@@ -676,6 +681,14 @@ test("export API: bad keys, scopes, cursors, limits, formats and parameters", as
       headers: { authorization: `Bearer ${modelsOnly}` },
     },
     {
+      label: "rounds with a models key",
+      method: "GET",
+      url: "/api/v1/rounds",
+      headers: { authorization: `Bearer ${modelsOnly}` },
+    },
+    { label: "rounds with a parameter", method: "GET", url: "/api/v1/rounds?round=1" },
+    { label: "rounds with __proto__-like key", method: "GET", url: "/api/v1/rounds?constructor=x" },
+    {
       label: "checkpoint with a models:read key",
       method: "GET",
       url: "/api/v1/models/x/checkpoint",
@@ -720,6 +733,7 @@ test("export API: bad keys, scopes, cursors, limits, formats and parameters", as
     minAgreement: ["", "2", "-0.1", "1.01", "NaN", "Infinity", "0,5", "1e-1", "0x1", junk()],
     modelVersion: ["", "m".repeat(129), NUL, `${"v".repeat(120)}${NUL}`],
     margin: ["", "huge", "SMALL", "1", "none,small", junk()],
+    identical: ["", "yes", "INCLUDE", "include,exclude", "1", junk()],
     limit: [
       "",
       "0",
