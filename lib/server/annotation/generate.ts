@@ -116,7 +116,6 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
   const { models, texts, seeds } = sampled;
   // PostgreSQL text cannot hold NUL, which a sampled byte-fallback token can produce.
   const [responseA, responseB] = [cleanText(texts[0]), cleanText(texts[1])];
-  const identical = sameResponses(responseA, responseB);
   if (sameResponses(responseA, responseB, duplicates.nearDuplicates)) {
     const reason = `identical responses after ${resamples} resample${resamples === 1 ? "" : "s"}`;
     await prisma.$transaction(async (tx) => {
@@ -138,7 +137,7 @@ async function generate(comparisonId: string, emit: TEmit): Promise<void> {
   await pairSampled(prisma, comparisonId, {
     responseA,
     responseB,
-    identical,
+    // A stored pair is never identical: one that stayed identical was dropped above.
     resamples,
     modelAId: models[0].id,
     modelBId: models[1].id,
