@@ -63,6 +63,8 @@ test("write a demonstration, a reviewer approves it, it appears in the export", 
   await expect(row).toContainText("from a model sample");
   await expect(row.getByTestId("demonstration-status")).toHaveText("pending");
   await row.getByRole("button", { name: "Approve" }).click();
+  // The decision has landed when the row leaves the pending list; only then switch the filter.
+  await expect(row).toHaveCount(0);
   await page.getByLabel("Status").selectOption("approved");
   await expect(row.getByTestId("demonstration-status")).toHaveText("approved");
   await expect(page.getByTestId(`acceptance-${E2E.annotator.email}`)).not.toHaveText("—");

@@ -51,8 +51,11 @@ export function DemonstrationReview() {
   };
   const list = useQuery(trpc.demonstrations.list.queryOptions(filter));
   const stats = useQuery(trpc.demonstrations.stats.queryOptions({}));
-  const refresh = () => {
+  const refresh = async () => {
     setError(null);
+    // A list fetched while the decision was in flight (the filter changed meanwhile) would be
+    // kept by a plain invalidate, which joins a first fetch instead of restarting it: cancel it.
+    await queryClient.cancelQueries({ queryKey: trpc.demonstrations.list.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.demonstrations.list.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.demonstrations.stats.queryKey() });
   };
@@ -64,7 +67,7 @@ export function DemonstrationReview() {
     trpc.demonstrations.edit.mutationOptions({
       onSuccess: (r) => {
         setEditing(({ [r.id]: _, ...rest }) => rest);
-        refresh();
+        void refresh();
       },
       onError,
     }),
