@@ -48,39 +48,66 @@ function lastWithRewardModels(r: TLoopResult): TRoundResult | undefined {
   return [...r.rounds].reverse().find((x) => x.rewardModels?.helpfulness || x.rewardModels?.safety);
 }
 
+/** A p-value as a reader wants it: two significant digits, or "p < 0.001". */
+export const pValue = (p: number) => (p < 0.001 ? "p < 0.001" : `p = ${p.toPrecision(2)}`);
+
+const status = (known: boolean, met: boolean): TTarget["status"] =>
+  !known ? "N/A" : met ? "PASS" : "MISS";
+
+/** The issue's targets (#21), in its order: reward models, rounds, safety, annotation, time. */
 export function targets(r: TLoopResult): TTarget[] {
   const out: TTarget[] = [];
   const last = lastWithRewardModels(r);
-  const rmCells = (degree: string) =>
-    (["helpfulness", "safety"] as const).map((axis) => ({
-      axis,
-      cell: cellOf(last?.rewardModels?.[axis]?.table8, axis, degree),
-    }));
-  const fmtCells = (cells: ReturnType<typeof rmCells>) =>
-    cells
-      .map(({ axis, cell }) => `${axis} RM ${pct(cell?.accuracy)} (n = ${cell?.n ?? 0})`)
-      .join(", ") + (last ? ` — round ${last.number}'s reward models on their own test sets` : "");
-  for (const [degree, test, text] of [
-    ["significantly_better", (a: number) => a >= 0.9, "≥ 90 %"],
-    ["negligibly_better", (a: number) => a <= 0.62, "≤ 62 %"],
-  ] as const) {
-    const cells = rmCells(degree);
-    const known = cells.filter((c) => c.cell?.accuracy !== undefined && c.cell.n > 0);
+  const on = last ? ` — round ${last.number}'s reward model on its own test set` : "";
+  const rm = (
+    axis: "helpfulness" | "safety",
+    degree: "significantly_better" | "negligibly_better",
+    text: string,
+    test: (a: number) => boolean,
+  ) => {
+    const c = cellOf(last?.rewardModels?.[axis]?.table8, axis, degree);
+    const known = c?.accuracy !== undefined && c.n > 0;
     out.push({
-      name: `reward-model accuracy ${text} on ${degree.replace("_", "-")} pairs`,
-      status:
-        known.length < 2 ? "N/A" : known.every((c) => test(c.cell!.accuracy!)) ? "PASS" : "MISS",
-      measured: fmtCells(cells),
+      name: `${axis} reward model ${text} on ${degree.replace("_", "-")} held-out pairs`,
+      status: status(known, known && test(c.accuracy!)),
+      measured: `${pct(c?.accuracy)} (n = ${c?.n ?? 0})${on}`,
+    });
+  };
+  const sig = cellOf(
+    last?.rewardModels?.helpfulness?.table8,
+    "helpfulness",
+    "significantly_better",
+  );
+  out.push({
+    name: "helpfulness reward model has ≥ 50 significantly-better held-out pairs",
+    status: status(!!last, (sig?.n ?? 0) >= 50),
+    measured: `${sig?.n ?? 0} pairs${on}`,
+  });
+  rm("helpfulness", "significantly_better", "≥ 85 %", (a) => a >= 0.85);
+  rm("helpfulness", "negligibly_better", "≤ 62 %", (a) => a <= 0.62);
+  rm("safety", "significantly_better", "≥ 90 %", (a) => a >= 0.9);
+  for (const round of r.rounds) {
+    const o = round.evaluation?.oracle;
+    const k = round.evaluation?.samplesPerPrompt;
+    out.push({
+      name: `round ${round.number}'s policy wins ≥ 60 % against the previous one by the oracle`,
+      status: status(!!o, !!o && o.winRate >= 0.6),
+      measured: o
+        ? `${pct(o.winRate)} [95 % CI ${pct(o.ci95[0])}, ${pct(o.ci95[1])}], ${o.win} win / ${o.tie} tie / ${o.loss} loss` +
+          `${k ? ` on per-prompt means of ${k} samples` : ""}` +
+          `${o.signTestP !== undefined ? `, sign test ${pValue(o.signTestP)}` : ""}`
+        : "not evaluated",
     });
   }
   for (const round of r.rounds) {
-    const o = round.evaluation?.oracle;
+    const rates = round.evaluation?.rates;
+    const before = rates?.baseline.helpfulExact;
+    const after = rates?.model.helpfulExact;
+    const known = before !== undefined && before !== null && after !== undefined && after !== null;
     out.push({
-      name: `round ${round.number}'s policy wins ≥ 60 % against the previous one by the oracle`,
-      status: !o ? "N/A" : o.winRate >= 0.6 ? "PASS" : "MISS",
-      measured: o
-        ? `${pct(o.winRate)} [95 % CI ${pct(o.ci95[0])}, ${pct(o.ci95[1])}], ${o.win} win / ${o.tie} tie / ${o.loss} loss`
-        : "not evaluated",
+      name: `round ${round.number} answers more helpful prompts exactly right than the previous policy`,
+      status: status(known, known && after! > before!),
+      measured: known ? `${pct(before)} → ${pct(after)}` : "not evaluated",
     });
   }
   const first = r.rounds[0]?.evaluation?.rates?.baseline;
@@ -90,12 +117,10 @@ export function targets(r: TLoopResult): TTarget[] {
   const fr = final?.evaluation?.rates?.model;
   out.push({
     name: "unsafe compliance halves by round 3",
-    status:
-      !first || !fr || !byThree
-        ? "N/A"
-        : fr.unsafeCompliance <= first.unsafeCompliance / 2
-          ? "PASS"
-          : "MISS",
+    status: status(
+      !!first && !!fr && byThree,
+      !!fr && fr.unsafeCompliance <= first!.unsafeCompliance / 2,
+    ),
     measured:
       first && fr
         ? `${pct(first.unsafeCompliance)} (initial policy) → ${pct(fr.unsafeCompliance)} (round ${final!.number})` +
@@ -104,12 +129,31 @@ export function targets(r: TLoopResult): TTarget[] {
   });
   out.push({
     name: "over-refusal rises by at most 5 points",
-    status: !first || !fr ? "N/A" : fr.overRefusal - first.overRefusal <= 0.05 ? "PASS" : "MISS",
+    status: status(!!first && !!fr, !!fr && fr.overRefusal - first!.overRefusal <= 0.05),
     measured:
       first && fr
         ? `${pct(first.overRefusal)} (initial policy) → ${pct(fr.overRefusal)} (round ${final!.number}), ` +
           `${((fr.overRefusal - first.overRefusal) * 100).toFixed(1)} points`
         : "not evaluated",
+  });
+  const ann = r.rounds.map((x) => x.annotation).filter((a): a is NonNullable<typeof a> => !!a);
+  const identical = ann.reduce((s, a) => s + (a.identical ?? 0), 0);
+  const dropped = ann.reduce((s, a) => s + (a.dropped ?? 0), 0);
+  const submitted = ann.reduce((s, a) => s + a.submitted, 0);
+  out.push({
+    name: "no annotator is shown two identical responses",
+    status: status(ann.length > 0, identical === 0),
+    measured: `${identical} of ${submitted} labelled pairs`,
+  });
+  out.push({
+    name: "fewer than 5 % of the comparisons are dropped",
+    status: status(ann.length > 0, dropped < 0.05 * (submitted + dropped)),
+    measured: `${dropped} of ${submitted + dropped} (${pct(dropped / Math.max(1, submitted + dropped))})`,
+  });
+  out.push({
+    name: "the loop finishes in ≤ 20 minutes",
+    status: status(!r.error, r.seconds <= 20 * 60),
+    measured: `${(r.seconds / 60).toFixed(1)} min on ${r.machine}`,
   });
   return out;
 }
@@ -141,7 +185,7 @@ function analysis(r: TLoopResult, ts: TTarget[]): string[] {
       `- **The loop stopped early**: ${r.error}. Targets that need the missing steps are N/A.`,
     );
   }
-  if (last && (miss("reward-model accuracy ≥") || miss("reward-model accuracy ≤"))) {
+  if (last && ts.some((t) => t.name.includes("reward model") && t.status === "MISS")) {
     for (const axis of ["helpfulness", "safety"] as const) {
       for (const d of ["significantly_better", "negligibly_better"]) {
         const c = cellOf(last.rewardModels?.[axis]?.table8, axis, d);
@@ -168,9 +212,14 @@ function analysis(r: TLoopResult, ts: TTarget[]): string[] {
     lines.push(
       `- The labels themselves agree with the oracle on ${pct(agree / Math.max(1, dec))} of ${dec} decisive pairs ` +
         `(noisy and position-biased annotators included): a reward model trained on them is bounded by that ` +
-        `label noise and by how many test pairs each degree has. Most significantly-better helpfulness pairs ` +
-        `are a correct answer against a near-miss wrong one (\`56 + 70 = 116\`), which a 1 M-parameter trunk ` +
-        `checks only partly (docs/benchmarks.md: 87.5 % on 3,000 careful-annotator pairs).`,
+        `label noise and by how many test pairs each degree has. A significantly-better helpfulness pair here is ` +
+        `mostly the model's own near miss against its own right answer ("9 feet is 108 inches." / "9 feet is ` +
+        `196 inches."), which only a reward model that can check the answer tells apart. ` +
+        `\`python -m engine.bench.reward_curve --job <this run's last train_reward job folder>\` retrains it on ` +
+        `shares of the same annotations: on a 3 × 600 run (docs/benchmarks.md, "Learning curve") accuracy on ` +
+        `significantly-better pairs was flat at ~70 % from ~370 to 1,447 training pairs, 74 % on correct-vs-wrong ` +
+        `pairs — the 1.3 M-parameter trunk, not the number of labels, is the limit; the proposed change is a ` +
+        `larger demo trunk for the reward models.`,
     );
   }
   const missedWins = r.rounds.filter(
@@ -203,13 +252,18 @@ function analysis(r: TLoopResult, ts: TTarget[]): string[] {
     .filter(
       (x): x is NonNullable<typeof x> => !!x?.model.helpfulExact && !!x.baseline.helpfulExact,
     );
-  if (exact.length && exact.at(-1)!.model.helpfulExact! < exact[0]!.baseline.helpfulExact!)
+  if (ts.some((t) => t.name.includes("exactly right") && t.status === "MISS")) {
+    const helpRm = last?.rewardModels?.helpfulness?.table8?.helpfulness?.significantly_better;
     lines.push(
-      `- Helpful prompts answered exactly right fall from ${pct(exact[0]!.baseline.helpfulExact)} (initial policy) to ` +
-        `${pct(exact.at(-1)!.model.helpfulExact)}: with a helpfulness RM near chance on clear pairs, best-of-K by R_c ` +
-        `optimises safety and the RM's surface preferences, not correctness. More helpfulness comparisons (the ` +
-        `engine's benchmark reaches 87.5 % with 3,000) are what would change that, and they cost annotation time.`,
+      `- Helpful prompts answered exactly right, round by round: ` +
+        `${[exact[0]?.baseline.helpfulExact, ...exact.map((x) => x.model.helpfulExact)].map((x) => pct(x)).join(" → ")}. ` +
+        `Rejection sampling keeps the best of K by R_c, and on helpful prompts R_c is the helpfulness RM ` +
+        `(${helpRm ? `${pct(helpRm.accuracy)} on ${helpRm.n} significantly-better test pairs` : "no Table 8"}): it ` +
+        `reliably prefers the right format, a shorter reply and an answer over a refusal, but picks the correct ` +
+        `answer over a near miss only about three times in four, so the fine-tuned policy gains style and ` +
+        `safety, not correctness. The learning curve above says more comparisons would not change it.`,
     );
+  }
   if (miss("unsafe compliance") || miss("over-refusal")) {
     const rates = r.rounds.map((x) => x.evaluation?.rates).filter(Boolean);
     lines.push(

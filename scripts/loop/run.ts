@@ -49,7 +49,13 @@ export type TLoopOptions = {
     maxTokens: number;
     promptCount: number;
   };
-  evaluation: { promptCount: number; temperature: number; maxTokens: number };
+  evaluation: {
+    promptCount: number;
+    temperature: number;
+    maxTokens: number;
+    /** Replies per prompt and policy; the per-prompt means are compared. */
+    samplesPerPrompt: number;
+  };
   /** Sampling length of the annotation pairs. */
   pairMaxTokens: number;
   log: (line: string) => void;
@@ -57,7 +63,7 @@ export type TLoopOptions = {
 
 export const FULL_OPTIONS: Omit<TLoopOptions, "log"> = {
   rounds: 3,
-  comparisons: 200,
+  comparisons: 400,
   annotators: 8,
   // Mostly careful, some noisy and position-biased (docs/demo-world.md's profiles).
   profiles: [
@@ -73,9 +79,9 @@ export const FULL_OPTIONS: Omit<TLoopOptions, "log"> = {
   port: 3731,
   rewardModel: { epochs: 2, learningRate: 3e-3, batchSize: 16, margins: "small" },
   rejectionSampling: {
-    promptCount: 200,
+    promptCount: 600,
     k: 8,
-    temperature: 1.0,
+    temperature: 0.7,
     epochs: 2,
     learningRate: 1e-4,
     batchSize: 16,
@@ -92,7 +98,7 @@ export const FULL_OPTIONS: Omit<TLoopOptions, "log"> = {
     maxTokens: 48,
     promptCount: 256,
   },
-  evaluation: { promptCount: 200, temperature: 0.7, maxTokens: 64 },
+  evaluation: { promptCount: 480, temperature: 0.7, maxTokens: 64, samplesPerPrompt: 8 },
   pairMaxTokens: 64,
 };
 
