@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
+import { issuesMessage } from "@/lib/shared/messages";
 import { ROLES, type TRole } from "@/lib/shared/roles";
 import { ZCreateUser, ZPassword } from "@/lib/shared/users";
 import { AccountActionsCell, Notice } from "../account-actions";
@@ -32,7 +33,7 @@ export function UsersPanel({ meId }: { meId: string }) {
       role: form.get("role"),
     });
     if (!parsed.success) {
-      setFormError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join(". "));
+      setFormError(issuesMessage(parsed.error.issues));
       return;
     }
     setFormError(null);
@@ -50,7 +51,7 @@ export function UsersPanel({ meId }: { meId: string }) {
     if (password === null) return;
     const parsed = ZPassword.safeParse(password);
     if (!parsed.success) {
-      setNotice(parsed.error.issues[0]?.message ?? "Invalid password");
+      setNotice(`Password: ${parsed.error.issues[0]?.message ?? "is not valid"}`);
       return;
     }
     resetPassword.mutate(
