@@ -46,8 +46,8 @@ test("admin creates, uses and revokes an export API key", async ({ page, request
   );
 
   // Revoke: the next call is 401 with a JSON error.
-  page.once("dialog", (dialog) => void dialog.accept());
   await page.getByTestId(`api-key-${name}`).getByRole("button", { name: "Revoke" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Revoke key" }).click();
   await expect(page.getByTestId(`api-key-${name}`)).toContainText("revoked");
   const refused = await request.get("/api/v1/comparisons", { headers });
   expect(refused.status()).toBe(401);

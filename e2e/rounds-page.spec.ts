@@ -128,6 +128,7 @@ test("round page: configure with the form, collect, watch progress, train and se
     .getByRole("row")
     .filter({ has: page.getByText("collecting", { exact: true }) });
   await collectingRow.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel round" }).click();
   await expect(collectingRow).toHaveCount(0);
   await page.goto(roundUrl);
   await page.getByRole("button", { name: "Start collecting" }).click();
