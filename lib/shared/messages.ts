@@ -96,6 +96,9 @@ export function installHumanZodMessages() {
   z.config({ localeError: humanErrorMap });
 }
 
+// Whatever imports these helpers (server, worker, browser) gets the same sentences.
+installHumanZodMessages();
+
 const words = (key: string) =>
   key
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
