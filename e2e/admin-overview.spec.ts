@@ -32,7 +32,7 @@ test("the overview shows the round under way, what blocks it, jobs, models and a
     "policy",
   );
   await expect(page.getByTestId("overview-attention")).toContainText("Nobody is flagged");
-  await page.screenshot({ path: "docs/img/admin-overview.png", fullPage: true });
+  await page.screenshot({ path: "test-results/admin-overview.png", fullPage: true });
 
   // Each card links on: the round's own page.
   await round.getByRole("link", { name: "Open the round" }).click();
