@@ -51,7 +51,7 @@ export function UsersPanel({ meId }: { meId: string }) {
     if (password === null) return;
     const parsed = ZPassword.safeParse(password);
     if (!parsed.success) {
-      setNotice(`Password: ${parsed.error.issues[0]?.message ?? "is not valid"}`);
+      setNotice(issuesMessage(parsed.error.issues));
       return;
     }
     resetPassword.mutate(
