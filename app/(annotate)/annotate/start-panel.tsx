@@ -77,7 +77,8 @@ export function StartPanel({
     setError(null);
     try {
       const item = await next.mutateAsync();
-      if (!item) setNotice("Nothing is waiting in the pool: write a prompt or take a queued one.");
+      if (!item)
+        setNotice("Nothing is waiting in the queue: write a prompt or take a queued prompt.");
       onItem(item);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -185,7 +186,7 @@ export function StartPanel({
               disabled={busy}
               className="rounded-md border border-slate-300 px-3 py-2 text-left hover:bg-slate-100 disabled:opacity-60"
             >
-              Next item from the pool
+              Next item from the queue
             </button>
           </div>
         </div>

@@ -307,7 +307,7 @@ export function ConfigForm({
           {num(
             "leaseMinutes",
             "Lease (minutes)",
-            "1–240; how long an annotator holds an item before it returns to the pool.",
+            "1–240; how long an annotator holds an item before it returns to the queue.",
           )}
           {num(
             "demonstrationShare",
