@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useDraft } from "@/lib/client/drafts";
 import { useTRPC } from "@/lib/client/trpc";
+import { issuesMessage } from "@/lib/shared/messages";
 import { ZNewPrompt } from "@/lib/shared/annotation";
 import { AXES, RISK_CATEGORIES, TASK_CATEGORIES, type TAxis } from "@/lib/shared/protocol";
 import type { TItemView } from "@/lib/server/annotation/view";
@@ -48,7 +49,7 @@ export function StartPanel({
       adversarial: draft.adversarial,
     });
     if (!parsed.success) {
-      setError(parsed.error.issues.map((i) => i.message).join(". "));
+      setError(issuesMessage(parsed.error.issues));
       return;
     }
     setError(null);
