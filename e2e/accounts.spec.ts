@@ -23,7 +23,7 @@ test("admin creates an annotator who then signs in to the workspace", async ({ p
 
   // The creation is in the audit log, without the password.
   await page.getByRole("link", { name: "Audit log" }).click();
-  await expect(page.getByTestId("audit-table")).toContainText("users.create");
+  await expect(page.getByTestId("audit-table")).toContainText("created user");
   await expect(page.getByTestId("audit-table")).toContainText(email);
   await expect(page.getByTestId("audit-table")).not.toContainText(password);
   await signOut(page);

@@ -7,7 +7,8 @@
 // Issue 18 adds: unpaired surrogates and NUL in keys, multipart and foreign-Origin mutations,
 // profile updates, TRACE on every kind of route, dates and cursors beyond PostgreSQL's range,
 // "__proto__", and engine job specs whose paths leave its data folder; the last test asserts zero
-// 5xx across the whole run.
+// 5xx across the whole run. Issue 19 adds: a tRPC error's message (what the pages show) is a
+// sentence, never zod's JSON array or default wording.
 // Deterministic: FUZZ_SEED (default below) seeds every random choice; a failure prints it.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -317,12 +318,17 @@ async function send(ctx: APIRequestContext, c: TCase): Promise<TOutcome> {
   } catch {
     return { label: c.label, status, problem: `not JSON: ${where}` };
   }
-  return {
-    label: c.label,
-    status,
-    problem: messageOf(body) ? null : `no message in the JSON: ${where}`,
-  };
+  const message = messageOf(body);
+  if (!message) return { label: c.label, status, problem: `no message in the JSON: ${where}` };
+  // What the pages show is this message: a sentence, never zod's JSON or its default wording.
+  if (c.url.includes("/api/trpc/") && RAW_MESSAGE.test(message))
+    return { label: c.label, status, problem: `raw internals in the message: ${where}` };
+  return { label: c.label, status, problem: null };
 }
+
+/** zod's JSON array of issues and its default English ("Too small: expected number to be >=1"). */
+const RAW_MESSAGE =
+  /^\s*[[{]|"(code|path|expected|origin)"\s*:|Too (small|big):|Invalid (input|option|string|number)\b|expected (number|string|object|array|tuple|boolean|int)\b|received (undefined|null|string|number|object|array)\b|[<>]=\d/;
 
 /** Sends the cases a few at a time (the platform serves the other tests' users too). */
 async function run(ctx: APIRequestContext | ((i: number) => APIRequestContext), cases: TCase[]) {

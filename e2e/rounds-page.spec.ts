@@ -1,7 +1,8 @@
 // Journey of the admin dashboard's round page: create a round, configure it with the form (a bad
 // value is named under its field, then a good save sticks), start collecting, watch the progress
 // change as annotations arrive, launch a reward-model training from the round's page and watch it
-// finish with Table 8; the page is screenshotted into docs/img/round-page.png.
+// finish with Table 8; the page is screenshotted into docs/img/round-page.png, and the overview
+// that follows the round into docs/img/admin-overview.png.
 // It cancels the round that was collecting (round 1) so its own round can collect: the file is
 // named to run after the journeys that expect round 1 to be collecting (annotate, demonstrations).
 import { expect, test, type Page } from "@playwright/test";
@@ -128,6 +129,7 @@ test("round page: configure with the form, collect, watch progress, train and se
     .getByRole("row")
     .filter({ has: page.getByText("collecting", { exact: true }) });
   await collectingRow.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel round" }).click();
   await expect(collectingRow).toHaveCount(0);
   await page.goto(roundUrl);
   await page.getByRole("button", { name: "Start collecting" }).click();
@@ -177,4 +179,10 @@ test("round page: configure with the form, collect, watch progress, train and se
 
   await page.getByRole("heading", { name: /Dashboard round/ }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: "docs/img/round-page.png", fullPage: true });
+
+  // The overview follows this round: its progress, the trained reward model among the newest.
+  await page.goto("/admin");
+  await expect(page.getByTestId("overview-progress-helpfulness")).toHaveText("16 / 20");
+  await expect(page.getByTestId("overview-models")).toContainText("helpfulness reward model");
+  await page.screenshot({ path: "docs/img/admin-overview.png", fullPage: true });
 });

@@ -3,6 +3,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { authClient } from "@/lib/client/auth-client";
 import { ZSignIn } from "@/lib/shared/users";
+import { issuesMessage } from "@/lib/shared/messages";
 
 export function SignInForm() {
   const router = useRouter();
@@ -14,7 +15,7 @@ export function SignInForm() {
     const form = new FormData(event.currentTarget);
     const parsed = ZSignIn.safeParse({ email: form.get("email"), password: form.get("password") });
     if (!parsed.success) {
-      setError(parsed.error.issues.map((i) => i.message).join(". "));
+      setError(issuesMessage(parsed.error.issues));
       return;
     }
     setPending(true);

@@ -58,16 +58,10 @@ export function newDraftKey(): string {
     : `${Date.now()}-${Math.random()}`;
 }
 
-/** Why submitting a draft failed, for the person: the server's field errors or message, else
+/** Why submitting a draft failed, for the person: the server's message (fields named), else
  * that the server was not reached and the draft (`what`: "label", "demonstration") is kept. */
 export function describeSubmitError(e: unknown, what: string): string {
-  if (e instanceof TRPCClientError) {
-    const data = e.data as { fieldErrors?: Record<string, string[]> | null } | undefined;
-    if (data?.fieldErrors && Object.keys(data.fieldErrors).length > 0)
-      return Object.entries(data.fieldErrors)
-        .map(([field, msgs]) => `${field}: ${msgs.join(", ")}`)
-        .join(". ");
-    return e.message;
-  }
+  // The server's message already names each field in words (lib/shared/messages.ts).
+  if (e instanceof TRPCClientError) return e.message;
   return `Could not reach the server. Your ${what} is kept; try again.`;
 }

@@ -6,6 +6,10 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
 import superjson from "superjson";
 import type { AppRouter } from "@/lib/trpc/root";
+import { installHumanZodMessages } from "@/lib/shared/messages";
+
+// Client-side checks with the shared schemas speak the same sentences as the server.
+installHumanZodMessages();
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 

@@ -21,3 +21,18 @@ export function formatSeconds(s: number): string {
   if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
+
+/**
+ * A number as a form shows it and as people type it: small magnitudes in exponent form ("1e-5",
+ * "2e-4"), others as plain decimals ("0.7", "4096"). Every number field on every page uses it, so
+ * a learning rate reads the same on the Jobs page and on a round's page.
+ */
+export function numberText(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x !== 0 && Math.abs(x) < 1e-3)
+    return x
+      .toExponential()
+      .replace(/\.?0*e/, "e")
+      .replace("e+", "e");
+  return String(Number(x.toPrecision(12)));
+}

@@ -2,7 +2,8 @@ import "server-only";
 /**
  * tRPC, in three parts (create-t3-app style):
  * 1. context: who is calling;
- * 2. initialisation: transformer, error shape (zod issues travel to the form that sent them);
+ * 2. initialisation: transformer, error shape (zod issues travel as sentences to the form that
+ *    sent them);
  * 3. procedures by role: public, annotator, reviewer, admin (admin ⊇ reviewer ⊇ annotator).
  * Routers stay thin: validate, authorise, call one domain function.
  */
@@ -15,6 +16,9 @@ import { writeAudit } from "@/lib/server/audit/write-audit";
 import { DomainError } from "@/lib/server/errors";
 import { hasRole, type TRole } from "@/lib/shared/roles";
 import { hasBadText } from "@/lib/shared/text";
+import { installHumanZodMessages, issuesMessage } from "@/lib/shared/messages";
+
+installHumanZodMessages();
 
 // 1. Context ──────────────────────────────────────────────────────────────
 export type TContext = { user: TSessionUser | null };
@@ -31,11 +35,16 @@ const t = initTRPC.context<TContext>().create({
     // An unexpected failure (a database error, a bug) is logged by the route handler; the client
     // gets a sentence, never the text of the error, which can carry SQL, hosts or user names.
     const internal = error.code === "INTERNAL_SERVER_ERROR";
+    // Refused input reads as sentences naming each field ("Reason: must not be empty"), never
+    // zod's JSON array of issues.
+    const invalid = cause instanceof ZodError;
     return {
       ...shape,
       ...(internal
         ? { message: "The server could not complete this request; the error has been logged" }
-        : {}),
+        : invalid
+          ? { message: issuesMessage(cause.issues) }
+          : {}),
       data: {
         ...shape.data,
         // "field: message" pairs for forms; the message itself already names the problem.
@@ -55,6 +64,17 @@ const domainErrors = t.middleware(async ({ next }) => {
     const cause = result.error.cause;
     throw new TRPCError({ code: cause.code, message: cause.message, cause });
   }
+  // A domain function that checks its input with zod itself: the same 400 as the input parser's.
+  if (
+    !result.ok &&
+    result.error.code === "INTERNAL_SERVER_ERROR" &&
+    result.error.cause instanceof ZodError
+  )
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: "invalid input",
+      cause: result.error.cause,
+    });
   // Overload, not a fault: no transaction or connection could be had in time (P2028, P2024; seen
   // at 200 concurrent annotators on the embedded database). 503 tells the client to retry.
   if (!result.ok) {

@@ -8,6 +8,7 @@ import { withPgliteDatabase, type TTestDatabase } from "@/lib/db/testing";
 
 const ACCESS: Record<string, TProcedureRole> = {
   "me.get": "public",
+  "overview.get": "reviewer",
   "users.list": "admin",
   "users.create": "admin",
   "users.setRole": "admin",

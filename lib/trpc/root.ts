@@ -9,6 +9,7 @@ import { demonstrationsRouter } from "@/lib/trpc/routers/demonstrations";
 import { jobsRouter, modelsRouter } from "@/lib/trpc/routers/jobs";
 import { lineageRouter } from "@/lib/trpc/routers/lineage";
 import { meRouter } from "@/lib/trpc/routers/me";
+import { overviewRouter } from "@/lib/trpc/routers/overview";
 import { promptsRouter } from "@/lib/trpc/routers/prompts";
 import { reviewRouter } from "@/lib/trpc/routers/review";
 import { roundsRouter } from "@/lib/trpc/routers/rounds";
@@ -17,6 +18,7 @@ import { workspaceRouter } from "@/lib/trpc/routers/workspace";
 
 export const appRouter = createTRPCRouter({
   me: meRouter,
+  overview: overviewRouter,
   users: usersRouter,
   workspace: workspaceRouter,
   prompts: promptsRouter,

@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useDraft } from "@/lib/client/drafts";
 import { useTRPC } from "@/lib/client/trpc";
+import { issuesMessage } from "@/lib/shared/messages";
 import { ZNewPrompt } from "@/lib/shared/annotation";
 import { AXES, RISK_CATEGORIES, TASK_CATEGORIES, type TAxis } from "@/lib/shared/protocol";
 import type { TItemView } from "@/lib/server/annotation/view";
@@ -48,7 +49,7 @@ export function StartPanel({
       adversarial: draft.adversarial,
     });
     if (!parsed.success) {
-      setError(parsed.error.issues.map((i) => i.message).join(". "));
+      setError(issuesMessage(parsed.error.issues));
       return;
     }
     setError(null);
@@ -77,7 +78,8 @@ export function StartPanel({
     setError(null);
     try {
       const item = await next.mutateAsync();
-      if (!item) setNotice("Nothing is waiting in the pool: write a prompt or take a queued one.");
+      if (!item)
+        setNotice("Nothing is waiting in the queue: write a prompt or take a queued prompt.");
       onItem(item);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -185,7 +187,7 @@ export function StartPanel({
               disabled={busy}
               className="rounded-md border border-slate-300 px-3 py-2 text-left hover:bg-slate-100 disabled:opacity-60"
             >
-              Next item from the pool
+              Next item from the queue
             </button>
           </div>
         </div>

@@ -74,8 +74,8 @@ export function Workspace() {
         </h1>
         <p className="text-sm text-slate-600">
           {round ? `Round ${round.number}: ${round.name}` : "No round"} · your annotations:{" "}
-          <span data-testid="my-annotations">{workspace.data?.myAnnotations ?? 0}</span> · prompts
-          in the pool: <span data-testid="prompt-count">{workspace.data?.queuedPrompts ?? 0}</span>
+          <span data-testid="my-annotations">{workspace.data?.myAnnotations ?? 0}</span> · queued
+          prompts: <span data-testid="prompt-count">{workspace.data?.queuedPrompts ?? 0}</span>
         </p>
       </div>
 
@@ -122,7 +122,7 @@ export function Workspace() {
             void queryClient.invalidateQueries({ queryKey: trpc.workspace.get.queryKey() });
           }}
           onSkipped={() => {
-            setMessage("Skipped. The item went back to the pool.");
+            setMessage("Skipped. The item went back to the queue.");
             setItem(null);
           }}
           onDropped={(text) => {

@@ -61,7 +61,7 @@ export async function submitAnnotation(
         throw new DomainError(
           "CONFLICT",
           assignment.status === "expired"
-            ? "This item's lease ran out and it went back to the pool; your label was not saved. Take the next item."
+            ? "This item's lease ran out and it went back to the queue; your label was not saved. Take the next item."
             : `This item was already ${assignment.status}; nothing was changed.`,
         );
       }
@@ -72,7 +72,7 @@ export async function submitAnnotation(
         });
         throw new DomainError(
           "CONFLICT",
-          "This item's lease ran out and it went back to the pool; your label was not saved. Take the next item.",
+          "This item's lease ran out and it went back to the queue; your label was not saved. Take the next item.",
         );
       }
       const c = assignment.comparison;

@@ -54,8 +54,34 @@ export async function listAudit(input: TListAudit) {
     }),
     prisma.auditLog.count({ where }),
   ]);
-  return { entries, total, page: filter.page, limit: filter.limit };
+  // For a change that replaces values (a configuration, a prompt, a role), the input of the same
+  // action's previous entry on the same target is what this entry replaced: the page shows the
+  // difference. One small query per such entry on the page (at most `limit`).
+  const withBefore = await Promise.all(
+    entries.map(async (e) => {
+      if (!e.targetId || !REPLACING_ACTIONS.has(e.action)) return { ...e, previousDetails: null };
+      const previous = await prisma.auditLog.findFirst({
+        where: {
+          action: e.action,
+          targetId: e.targetId,
+          OR: [{ createdAt: { lt: e.createdAt } }, { createdAt: e.createdAt, id: { lt: e.id } }],
+        },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        select: { details: true },
+      });
+      return { ...e, previousDetails: previous?.details ?? null };
+    }),
+  );
+  return { entries: withBefore, total, page: filter.page, limit: filter.limit };
 }
+
+/** Actions whose input replaces the target's earlier values (a diff against the last one helps). */
+const REPLACING_ACTIONS = new Set([
+  "rounds.updateConfig",
+  "prompts.update",
+  "users.setRole",
+  "users.setDisabled",
+]);
 
 /** The actions and target types in the log, for the filters' choices. */
 export async function auditFacets() {

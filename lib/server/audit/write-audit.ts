@@ -2,7 +2,24 @@ import "server-only";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { prisma } from "@/lib/db";
 
-const SECRET_KEYS = /pass(word)?|secret|token|key$/i;
+// A key is secret when one of its words is: "password", "newPassword", "secret", "apiKey",
+// "access_token". Words, not substrings: "maxTokens" (a count) and "keyboard" stay visible.
+const SECRET_WORDS = new Set([
+  "pass",
+  "password",
+  "passwd",
+  "secret",
+  "token",
+  "key",
+  "credential",
+]);
+
+export function isSecretKey(key: string): boolean {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[\s_\-.]+/)
+    .some((w) => SECRET_WORDS.has(w.toLowerCase()));
+}
 
 /** Copies an input for the audit log with secrets replaced, so the log never holds a password. */
 export function redact(value: unknown): Prisma.InputJsonValue | null {
@@ -11,8 +28,7 @@ export function redact(value: unknown): Prisma.InputJsonValue | null {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === "object") {
     const out: Record<string, Prisma.InputJsonValue | null> = {};
-    for (const [k, v] of Object.entries(value))
-      out[k] = SECRET_KEYS.test(k) ? "[redacted]" : redact(v);
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? "[redacted]" : redact(v);
     return out as Prisma.InputJsonValue;
   }
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")

@@ -3,6 +3,7 @@ import "server-only";
 // plan"): the launch form asks for it before submit (tRPC jobs.plan) and startJob refuses a job
 // the engine says cannot fit. The plan request is built from the job's config: the base model's
 // folder, method, LoRA shape and the batch that sizes memory; no data files are needed.
+import { issuesMessage } from "@/lib/shared/messages";
 import { EngineError, EngineProtocolError, EngineUnreachableError } from "@/lib/engine/client";
 import { engine } from "@/lib/server/engine";
 import { DomainError } from "@/lib/server/errors";
@@ -27,11 +28,7 @@ export type TJobMemoryPlan =
 
 function parseSpec(input: TJobSpecInput): TJobSpec {
   const parsed = ZJobSpec.safeParse(input);
-  if (!parsed.success)
-    throw new DomainError(
-      "BAD_REQUEST",
-      parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; "),
-    );
+  if (!parsed.success) throw new DomainError("BAD_REQUEST", issuesMessage(parsed.error.issues));
   return parsed.data;
 }
 

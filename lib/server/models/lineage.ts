@@ -54,6 +54,33 @@ function numbersOf(metrics: unknown): { key: string; value: number }[] {
     .map(([key, value]) => ({ key, value }));
 }
 
+/** A reward model's Table 8 averages per test set (null for a policy or without Table 8). */
+export function table8Averages(kind: TModelKind, metrics: unknown): TLineageNode["table8"] {
+  const t8 = ZTable8.safeParse((metrics as { table8?: unknown } | null)?.table8);
+  return kind !== "policy" && t8.success
+    ? {
+        ...(t8.data.helpfulness?.average ? { helpfulness: t8.data.helpfulness.average } : {}),
+        ...(t8.data.safety?.average ? { safety: t8.data.safety.average } : {}),
+      }
+    : null;
+}
+
+/** Each evaluated policy's latest evaluation (by round number), keyed by the policy's id. */
+export function evaluationsByModel(
+  rounds: { number: number; evaluation: unknown }[],
+): Map<string, TRoundEvaluation & { round: number }> {
+  const evaluations = new Map<string, TRoundEvaluation & { round: number }>();
+  for (const r of rounds) {
+    if (r.evaluation === null) continue;
+    const parsed = ZRoundEvaluation.safeParse(r.evaluation);
+    if (!parsed.success) continue;
+    const prev = evaluations.get(parsed.data.modelId);
+    if (!prev || prev.round < r.number)
+      evaluations.set(parsed.data.modelId, { ...parsed.data, round: r.number });
+  }
+  return evaluations;
+}
+
 /** The lineage forest (one tree per version without a parent, the first policy first). */
 export async function modelLineage(
   dataDir: string,
@@ -65,15 +92,7 @@ export async function modelLineage(
     }),
     prisma.round.findMany({ select: { number: true, evaluation: true } }),
   ]);
-  const evaluations = new Map<string, TRoundEvaluation & { round: number }>();
-  for (const r of rounds) {
-    if (r.evaluation === null) continue;
-    const parsed = ZRoundEvaluation.safeParse(r.evaluation);
-    if (!parsed.success) continue;
-    const prev = evaluations.get(parsed.data.modelId);
-    if (!prev || prev.round < r.number)
-      evaluations.set(parsed.data.modelId, { ...parsed.data, round: r.number });
-  }
+  const evaluations = evaluationsByModel(rounds);
   const nodes = new Map<string, TLineageNode>();
   for (const m of models) {
     const checkpoint = await resolveCheckpoint(m.artifactPath, dataDir);
@@ -81,14 +100,7 @@ export async function modelLineage(
     const merged = artifacts.mergedDir
       ? await resolveCheckpoint(artifacts.mergedDir, dataDir)
       : null;
-    const t8 = ZTable8.safeParse((m.metrics as { table8?: unknown } | null)?.table8);
-    const table8 =
-      m.kind !== "policy" && t8.success
-        ? {
-            ...(t8.data.helpfulness?.average ? { helpfulness: t8.data.helpfulness.average } : {}),
-            ...(t8.data.safety?.average ? { safety: t8.data.safety.average } : {}),
-          }
-        : null;
+    const table8 = table8Averages(m.kind, m.metrics);
     nodes.set(m.id, {
       id: m.id,
       name: m.name,

@@ -83,10 +83,10 @@ describe(`RLHF domain on ${TEST_BACKEND}`, () => {
 
     await expect(start({ kind: "rejection_sampling", config: { k: 0 } })).rejects.toThrow(/k/);
     await expect(start({ kind: "rejection_sampling", config: {} })).rejects.toThrow(
-      /Round 1 is collecting: rejection sampling runs while a round is training_rewards or rlhf/,
+      /Round 1 is collecting: rejection sampling runs while a round is training reward models or RLHF/,
     );
     await expect(start({ kind: "evaluate", config: {} })).rejects.toThrow(
-      /evaluation runs while a round is rlhf or evaluating/,
+      /evaluation runs while a round is RLHF or evaluating/,
     );
     await expect(start({ kind: "ppo", config: {} }, null)).rejects.toThrow(
       /roundId: ppo belongs to a round/,
@@ -103,10 +103,10 @@ describe(`RLHF domain on ${TEST_BACKEND}`, () => {
 
     await db.prisma.round.update({ where: { id: r1.id }, data: { status: "training_rewards" } });
     await expect(start({ kind: "rejection_sampling", config: {} })).rejects.toThrow(
-      /Round 1 has no reward_helpfulness or reward_safety model: train its reward models first/,
+      /Round 1 has no helpfulness reward model or safety reward model: train its reward models first/,
     );
     await model("rm-h-1", "reward_helpfulness", r1.id);
-    await expect(start({ kind: "ppo", config: {} })).rejects.toThrow(/no reward_safety model/);
+    await expect(start({ kind: "ppo", config: {} })).rejects.toThrow(/no safety reward model/);
     await model("rm-s-1", "reward_safety", r1.id);
     await expect(start({ kind: "ppo", config: { baseModelId: "nope" } })).rejects.toThrow(
       /baseModelId: model version nope is not a policy/,

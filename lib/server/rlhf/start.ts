@@ -2,6 +2,12 @@ import "server-only";
 // Starting a job of any kind for a round (tRPC jobs.start): the spec is validated, the round must
 // be in a state where that kind makes sense, what the job needs must exist, and the engine's memory
 // plan must say it fits (lib/server/jobs/plan.ts); each refusal says what to do instead.
+import {
+  issuesMessage,
+  modelKindLabel,
+  roundStateLabel,
+  roundStatesText,
+} from "@/lib/shared/messages";
 import { prisma } from "@/lib/db";
 import type { RoundStatus } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
@@ -28,10 +34,7 @@ const label = (kind: TJobKind) => JOB_KIND_TABLE[kind].label.toLowerCase();
 function parseSpec(input: TJobSpecInput): TJobSpec {
   const parsed = ZJobSpec.safeParse(input);
   if (!parsed.success) {
-    throw new DomainError(
-      "BAD_REQUEST",
-      parsed.error.issues.map((i) => `spec.${i.path.join(".")}: ${i.message}`).join("; "),
-    );
+    throw new DomainError("BAD_REQUEST", issuesMessage(parsed.error.issues));
   }
   return parsed.data;
 }
@@ -44,7 +47,7 @@ async function prerequisites(spec: TJobSpec, roundId: string, roundNumber: numbe
     const kinds = await roundRewardKinds(roundId);
     const missing = (["reward_helpfulness", "reward_safety"] as const).filter((k) => !kinds.has(k));
     if (missing.length)
-      return `Round ${roundNumber} has no ${missing.join(" or ")} model: train its reward models first (train_reward)`;
+      return `Round ${roundNumber} has no ${missing.map(modelKindLabel).join(" or ")}: train its reward models first`;
   }
   if (spec.kind === "evaluate") {
     const model = spec.config.modelId
@@ -82,7 +85,7 @@ export async function startJob(args: {
   if (!allowed.includes(round.status)) {
     throw new DomainError(
       "CONFLICT",
-      `Round ${round.number} is ${round.status}: ${label(spec.kind)} runs while a round is ${allowed.join(" or ")}`,
+      `Round ${round.number} is ${roundStateLabel(round.status)}: ${label(spec.kind)} runs while a round is ${roundStatesText(allowed)}`,
     );
   }
   const why = await prerequisites(spec, round.id, round.number);

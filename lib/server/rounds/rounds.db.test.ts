@@ -64,7 +64,7 @@ describe(`round lifecycle on ${TEST_BACKEND}`, () => {
     ).rejects.toThrow(/frozen/);
 
     await expect(r.advanceRound(round.id, new Date())).rejects.toThrow(
-      /missing reward_helpfulness and reward_safety/,
+      /the helpfulness reward model and the safety reward model are missing/,
     );
     for (const kind of ["reward_helpfulness", "reward_safety"] as const) {
       await db.prisma.modelVersion.create({

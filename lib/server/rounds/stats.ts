@@ -4,6 +4,7 @@ import "server-only";
 // of safety label, agreement on overlap pairs, annotations over time), its jobs, and the history
 // of evaluations across rounds (the paper's Figure 11). "Counted" annotations are the ones whose
 // latest review is not a rejection — the same rule the lifecycle's precondition uses.
+import { issuesMessage } from "@/lib/shared/messages";
 import { prisma } from "@/lib/db";
 import { DomainError } from "@/lib/server/errors";
 import { DEGREES, SAFETY_LABELS, type TDegree, type TSafetyLabel } from "@/lib/shared/protocol";
@@ -19,7 +20,7 @@ function roundConfig(value: unknown): { config: TRoundConfig; configError: strin
   if (parsed.success) return { config: parsed.data, configError: null };
   return {
     config: defaultRoundConfig(),
-    configError: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+    configError: issuesMessage(parsed.error.issues),
   };
 }
 

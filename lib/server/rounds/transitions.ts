@@ -7,6 +7,7 @@ import { prisma } from "@/lib/db";
 import type { RoundStatus } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
 import { publishedPolicies } from "@/lib/server/models/policies";
+import { modelKindLabel, roundStateLabel } from "@/lib/shared/messages";
 import {
   defaultRoundConfig,
   parseRoundConfig,
@@ -51,7 +52,10 @@ export async function updateRoundConfig(roundId: string, config: TRoundConfig) {
   const round = await prisma.round.findUnique({ where: { id: roundId } });
   if (!round) throw new DomainError("NOT_FOUND", "No such round");
   if (round.status !== "draft" && round.status !== "collecting") {
-    throw new DomainError("CONFLICT", `A ${round.status} round's configuration is frozen`);
+    throw new DomainError(
+      "CONFLICT",
+      `The configuration of a round that is ${roundStateLabel(round.status)} is frozen`,
+    );
   }
   return prisma.round.update({
     where: { id: roundId },
@@ -104,7 +108,7 @@ async function blocker(
         (k) => !kinds.has(k),
       );
       return missing.length
-        ? `Train the reward models first: missing ${missing.join(" and ")}`
+        ? `Train the reward models first: the ${missing.map(modelKindLabel).join(" and the ")} ${missing.length > 1 ? "are" : "is"} missing`
         : null;
     }
     case "rlhf": {
@@ -116,7 +120,7 @@ async function blocker(
       return round.evaluation ? null : "Evaluate the new policy against the previous one first";
     }
     default:
-      return `A ${from} round has no next step`;
+      return `A round that is ${roundStateLabel(from)} has no next step`;
   }
 }
 
@@ -124,7 +128,11 @@ export async function advanceRound(roundId: string, now: Date) {
   const round = await prisma.round.findUnique({ where: { id: roundId } });
   if (!round) throw new DomainError("NOT_FOUND", "No such round");
   const to = NEXT_STATUS[round.status];
-  if (!to) throw new DomainError("CONFLICT", `A ${round.status} round has no next step`);
+  if (!to)
+    throw new DomainError(
+      "CONFLICT",
+      `A round that is ${roundStateLabel(round.status)} has no next step`,
+    );
   const why = await blocker(roundId, round.status, round.config);
   if (why) throw new DomainError("CONFLICT", why);
   // Conditional on the status read above, so two admins clicking at once move it once.
@@ -140,8 +148,23 @@ export async function cancelRound(roundId: string) {
   const round = await prisma.round.findUnique({ where: { id: roundId } });
   if (!round) throw new DomainError("NOT_FOUND", "No such round");
   if (round.status === "published" || round.status === "cancelled") {
-    throw new DomainError("CONFLICT", `A ${round.status} round cannot be cancelled`);
+    throw new DomainError(
+      "CONFLICT",
+      `A round that is ${roundStateLabel(round.status)} cannot be cancelled`,
+    );
   }
   await prisma.round.update({ where: { id: roundId }, data: { status: "cancelled" } });
   return { id: roundId, status: "cancelled" as const };
+}
+
+/**
+ * What keeps a round from its next move, in the words "move" would refuse with (null when the
+ * move would be accepted now, or when the round has no next step). The overview shows it.
+ */
+export async function nextMoveBlocker(round: {
+  id: string;
+  status: RoundStatus;
+  config: unknown;
+}): Promise<string | null> {
+  return NEXT_STATUS[round.status] ? blocker(round.id, round.status, round.config) : null;
 }

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { prisma } from "@/lib/db";
 import { annotatorStats, type TAnnotatorStats } from "@/lib/server/review/annotator-stats";
 import { resetUserPassword } from "@/lib/server/users/manage-users";
+import { positionBiasZ } from "@/lib/shared/annotator-flags";
 
 export type TAnnotatorRow = Omit<TAnnotatorStats, "annotatorId" | "email"> & {
   id: string;
@@ -54,7 +55,7 @@ export async function listAnnotators(filter: {
         overlapPairs: s?.overlapPairs ?? 0,
         agreement: s?.agreement ?? null,
         leftShare: left,
-        positionBiasZ: left === null || count === 0 ? null : (left - 0.5) / Math.sqrt(0.25 / count),
+        positionBiasZ: positionBiasZ(left, count),
       };
     })
     .sort((a, b) => b.count - a.count || a.email.localeCompare(b.email));

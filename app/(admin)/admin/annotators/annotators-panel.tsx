@@ -1,6 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { hasLowGoldAccuracy, isPositionBiased } from "@/lib/shared/annotator-flags";
 import { useTRPC } from "@/lib/client/trpc";
 import { AccountActionsCell, Notice } from "../account-actions";
 import { DataTable } from "../data-table";
@@ -123,9 +124,8 @@ export function AnnotatorsPanel() {
         }
       >
         {rows.data?.map((a) => {
-          const biased =
-            a.positionBiasZ !== null && a.count >= 10 && Math.abs(a.positionBiasZ) > 1.96;
-          const lowGold = a.goldAccuracy !== null && a.goldItems >= 5 && a.goldAccuracy < 0.7;
+          const biased = isPositionBiased(a);
+          const lowGold = hasLowGoldAccuracy(a);
           return (
             <tr
               key={a.id}

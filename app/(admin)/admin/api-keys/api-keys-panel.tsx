@@ -4,7 +4,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
+import { issuesMessage } from "@/lib/shared/messages";
 import { API_SCOPES, ZCreateApiKey } from "@/lib/shared/export";
+import { ConfirmButton } from "../confirm-button";
 
 const when = (d: Date | string | null) => (d ? new Date(d).toLocaleString() : "never");
 
@@ -27,22 +29,28 @@ export function ApiKeysPanel() {
       scopes: form.getAll("scopes"),
     });
     if (!parsed.success) {
-      setFormError(parsed.error.issues.map((i) => i.message).join(". "));
+      setFormError(issuesMessage(parsed.error.issues));
       return;
     }
     setFormError(null);
     try {
       const key = await create.mutateAsync(parsed.data);
       setSecret({ name: key.name, secret: key.secret });
+      setCopied(null);
       formEl.reset();
     } catch (error) {
       setFormError(error instanceof Error ? error.message : String(error));
     }
   }
 
-  function onRevoke(id: string, name: string) {
-    if (!window.confirm(`Revoke "${name}"? Programs using it will get 401 at once.`)) return;
-    revoke.mutate({ id });
+  const [copied, setCopied] = useState<"copied" | "failed" | null>(null);
+  async function onCopy(text: string) {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied("copied");
+    } catch {
+      setCopied("failed");
+    }
   }
 
   return (
@@ -122,13 +130,29 @@ export function ApiKeysPanel() {
           >
             {secret.secret}
           </code>
-          <button
-            type="button"
-            onClick={() => setSecret(null)}
-            className="rounded-md border border-emerald-400 px-3 py-1"
-          >
-            I have copied it
-          </button>
+          <div className="flex flex-wrap items-center gap-2">
+            <button
+              type="button"
+              onClick={() => void onCopy(secret.secret)}
+              className="rounded-md bg-emerald-700 px-3 py-1 font-medium text-white hover:bg-emerald-800"
+            >
+              Copy the secret
+            </button>
+            <button
+              type="button"
+              onClick={() => setSecret(null)}
+              className="rounded-md border border-emerald-400 px-3 py-1"
+            >
+              I have copied it
+            </button>
+            <span role="status" data-testid="copy-status">
+              {copied === "copied"
+                ? "Copied to the clipboard."
+                : copied === "failed"
+                  ? "The browser did not allow copying: select the secret and copy it."
+                  : ""}
+            </span>
+          </div>
         </div>
       )}
       {revoke.error && (
@@ -137,7 +161,7 @@ export function ApiKeysPanel() {
         </p>
       )}
 
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <div className="max-w-full overflow-x-auto rounded-lg border border-slate-200 bg-white">
         <table className="w-full text-left text-sm" data-testid="api-keys-table">
           <thead className="bg-slate-50 text-slate-600">
             <tr>
@@ -178,14 +202,17 @@ export function ApiKeysPanel() {
                 </td>
                 <td className="px-4 py-2">
                   {!k.revokedAt && (
-                    <button
-                      type="button"
-                      onClick={() => onRevoke(k.id, k.name)}
+                    <ConfirmButton
+                      title={`Revoke “${k.name}”?`}
+                      body="Programs using this key get 401 at once, and a revoked key cannot be restored."
+                      confirmLabel="Revoke key"
+                      danger
+                      onConfirm={() => revoke.mutate({ id: k.id })}
                       disabled={revoke.isPending}
                       className="rounded-md border border-red-300 px-2 py-1 text-red-700 hover:bg-red-50"
                     >
                       Revoke
-                    </button>
+                    </ConfirmButton>
                   )}
                 </td>
               </tr>

@@ -1,7 +1,8 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
+import { auditObject, auditVerb, detailLines } from "@/lib/shared/audit-text";
 import { DataTable } from "../data-table";
 
 const PAGE_SIZE = 50;
@@ -54,8 +55,8 @@ export function AuditTable() {
         Audit log
       </h1>
       <p className="mt-1 text-sm text-slate-600">
-        Every admin change: who made it, when, on what, with its input (passwords and secrets are
-        never stored).
+        Every admin change: who made it, what they did to what, when, and the values they gave (a
+        change of earlier values shows before → after; passwords and secrets are never stored).
       </p>
       <form
         aria-label="Filter the audit log"
@@ -72,7 +73,7 @@ export function AuditTable() {
             <option value="">any</option>
             {facets.data?.actions.map((a) => (
               <option key={a.action} value={a.action}>
-                {a.action} ({a.n})
+                {auditVerb(a.action)} {auditObject(a.action, "")} ({a.n})
               </option>
             ))}
           </select>
@@ -144,7 +145,7 @@ export function AuditTable() {
       </form>
       <DataTable
         testId="audit-table"
-        headers={["When", "Who", "Action", "Target", "Details"]}
+        headers={["When", "Who", "Did what", "Details"]}
         message={
           entries.isLoading
             ? "Loading…"
@@ -158,18 +159,55 @@ export function AuditTable() {
         }
         className="mt-4"
       >
-        {entries.data?.entries.map((e) => (
-          <tr key={e.id} className="border-t border-slate-100 align-top">
-            <td className="px-4 py-2 whitespace-nowrap">{e.createdAt.toLocaleString()}</td>
-            <td className="px-4 py-2">{e.actor?.email ?? "system"}</td>
-            <td className="px-4 py-2 font-mono">{e.action}</td>
-            <td className="px-4 py-2 text-xs">
-              {e.targetType}
-              {e.targetId && <span className="block font-mono text-slate-500">{e.targetId}</span>}
-            </td>
-            <td className="px-4 py-2 font-mono text-xs break-all">{JSON.stringify(e.details)}</td>
-          </tr>
-        ))}
+        {entries.data?.entries.map((e) => {
+          const lines = detailLines(
+            e.details,
+            e.previousDetails ?? undefined,
+            e.targetId ? ["id", "roundId", "userId", "jobId", "promptId"] : [],
+          );
+          return (
+            <tr key={e.id} className="border-t border-slate-100 align-top" data-testid="audit-row">
+              <td className="px-4 py-2 whitespace-nowrap">
+                <time dateTime={new Date(e.createdAt).toISOString()}>
+                  {new Date(e.createdAt).toLocaleString()}
+                </time>
+              </td>
+              <td className="px-4 py-2 break-all">{e.actor?.email ?? "system"}</td>
+              <td className="px-4 py-2" title={e.action}>
+                <span data-testid="audit-action">{auditVerb(e.action)}</span>{" "}
+                {auditObject(e.action, e.targetType)}
+                {e.targetId && (
+                  <span className="block font-mono text-xs break-all text-slate-500">
+                    {e.targetId}
+                  </span>
+                )}
+              </td>
+              <td className="px-4 py-2 text-xs" data-testid="audit-details">
+                {lines.length === 0 ? (
+                  <span className="text-slate-500">no input</span>
+                ) : (
+                  <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5">
+                    {lines.map((l) => (
+                      <Fragment key={l.field}>
+                        <dt className="text-slate-600">{l.field}</dt>
+                        <dd className={`break-words ${l.changed ? "font-medium" : ""}`}>
+                          {l.changed ? (
+                            <>
+                              <del className="text-red-800">{l.before}</del> →{" "}
+                              <ins className="text-green-800 no-underline">{l.after}</ins>
+                            </>
+                          ) : (
+                            l.after
+                          )}
+                        </dd>
+                      </Fragment>
+                    ))}
+                  </dl>
+                )}
+              </td>
+            </tr>
+          );
+        })}
       </DataTable>
       <nav aria-label="Audit pages" className="mt-3 flex items-center gap-3 text-sm">
         <button

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import type { TLineageNode } from "@/lib/server/models/lineage";
+import { metricLabel } from "@/lib/shared/messages";
 import { Table8 } from "../jobs/table8";
 import { pct } from "@/lib/shared/format";
 
@@ -82,7 +83,8 @@ function Node({ node, canDownload }: { node: TLineageNode; canDownload: boolean 
           <div className="mt-1 flex flex-wrap gap-x-4 text-xs text-slate-600">
             {node.numbers.map((n) => (
               <span key={n.key}>
-                {n.key}: <span className="tabular-nums">{Number(n.value.toPrecision(4))}</span>
+                {metricLabel(n.key)}:{" "}
+                <span className="tabular-nums">{Number(n.value.toPrecision(4))}</span>
               </span>
             ))}
           </div>

@@ -17,6 +17,6 @@ export const STATUS_STYLE: Record<string, string> = {
   cancelled: "bg-red-100 text-red-900",
 };
 
-export const statusText = (s: string) => s.replace("_", " ");
+export { roundStateLabel as statusText } from "@/lib/shared/messages";
 
 export const canCancel = (s: string) => s !== "published" && s !== "cancelled";

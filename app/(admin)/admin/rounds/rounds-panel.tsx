@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
 import Link from "next/link";
+import { ConfirmButton, IRREVERSIBLE_MOVES } from "../confirm-button";
 import { DataTable } from "../data-table";
 import { RoundHistoryCharts } from "./history-charts";
 import { NEXT_ACTION as NEXT, canCancel, statusText } from "./lifecycle";
@@ -18,9 +19,12 @@ export function RoundsPanel({ canManage }: { canManage: boolean }) {
     void queryClient.invalidateQueries({ queryKey: trpc.rounds.list.queryKey() });
   const [message, setMessage] = useState<string | null>(null);
   const onError = (e: { message: string }) => setMessage(e.message);
-  const create = useMutation(trpc.rounds.create.mutationOptions({ onSuccess: refresh, onError }));
-  const advance = useMutation(trpc.rounds.advance.mutationOptions({ onSuccess: refresh, onError }));
-  const cancel = useMutation(trpc.rounds.cancel.mutationOptions({ onSuccess: refresh, onError }));
+  // Each action starts with a clean slate: an old refusal never stands next to a new result.
+  const onMutate = () => setMessage(null);
+  const handlers = { onSuccess: refresh, onError, onMutate };
+  const create = useMutation(trpc.rounds.create.mutationOptions(handlers));
+  const advance = useMutation(trpc.rounds.advance.mutationOptions(handlers));
+  const cancel = useMutation(trpc.rounds.cancel.mutationOptions(handlers));
 
   function onCreate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -84,14 +88,26 @@ export function RoundsPanel({ canManage }: { canManage: boolean }) {
             <td className="px-4 py-2">{r.comparisons}</td>
             <td className="px-4 py-2">{r.annotations}</td>
             <td className="space-x-2 px-4 py-2">
-              {canManage && NEXT[r.status] && (
-                <button
-                  onClick={() => advance.mutate({ roundId: r.id })}
-                  className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
-                >
-                  {NEXT[r.status]}
-                </button>
-              )}
+              {canManage &&
+                NEXT[r.status] &&
+                (IRREVERSIBLE_MOVES[r.status] ? (
+                  <ConfirmButton
+                    title={`Round ${r.number}: ${IRREVERSIBLE_MOVES[r.status]!.title}`}
+                    body={IRREVERSIBLE_MOVES[r.status]!.body}
+                    confirmLabel={IRREVERSIBLE_MOVES[r.status]!.confirm}
+                    onConfirm={() => advance.mutate({ roundId: r.id })}
+                    className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
+                  >
+                    {NEXT[r.status]}
+                  </ConfirmButton>
+                ) : (
+                  <button
+                    onClick={() => advance.mutate({ roundId: r.id })}
+                    className="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
+                  >
+                    {NEXT[r.status]}
+                  </button>
+                ))}
               <Link
                 href={`/admin/rounds/${r.id}`}
                 className="inline-block rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100"
@@ -101,12 +117,16 @@ export function RoundsPanel({ canManage }: { canManage: boolean }) {
                   : "Open"}
               </Link>
               {canManage && canCancel(r.status) && (
-                <button
-                  onClick={() => cancel.mutate({ roundId: r.id })}
+                <ConfirmButton
+                  title={`Cancel round ${r.number}?`}
+                  body="Its collection stops and it can never move on again. This cannot be undone."
+                  confirmLabel="Cancel round"
+                  danger
+                  onConfirm={() => cancel.mutate({ roundId: r.id })}
                   className="rounded-md border border-red-300 px-2 py-1 text-red-800 hover:bg-red-50"
                 >
                   Cancel
-                </button>
+                </ConfirmButton>
               )}
             </td>
           </tr>

@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
+import { issuesMessage } from "@/lib/shared/messages";
 import { ROLES, type TRole } from "@/lib/shared/roles";
 import { ZCreateUser, ZPassword } from "@/lib/shared/users";
 import { AccountActionsCell, Notice } from "../account-actions";
@@ -15,14 +16,24 @@ export function UsersPanel({ meId }: { meId: string }) {
   const [formError, setFormError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
+  // Each new action clears what the last one said (a notice, a row's error).
   const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: refresh }));
-  const setRole = useMutation(trpc.users.setRole.mutationOptions({ onSuccess: refresh }));
-  const setDisabled = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: refresh }));
+  const setRole = useMutation(
+    trpc.users.setRole.mutationOptions({ onSuccess: refresh, onMutate: () => setNotice(null) }),
+  );
+  const setDisabled = useMutation(
+    trpc.users.setDisabled.mutationOptions({ onSuccess: refresh, onMutate: () => setNotice(null) }),
+  );
   const resetPassword = useMutation(trpc.users.resetPassword.mutationOptions());
   const rowError = setRole.error ?? setDisabled.error ?? resetPassword.error;
+  const fresh = () => {
+    setNotice(null);
+    for (const m of [setRole, setDisabled, resetPassword]) m.reset();
+  };
 
   async function onCreate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    fresh();
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
     const parsed = ZCreateUser.safeParse({
@@ -32,7 +43,7 @@ export function UsersPanel({ meId }: { meId: string }) {
       role: form.get("role"),
     });
     if (!parsed.success) {
-      setFormError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join(". "));
+      setFormError(issuesMessage(parsed.error.issues));
       return;
     }
     setFormError(null);
@@ -48,9 +59,10 @@ export function UsersPanel({ meId }: { meId: string }) {
   function onReset(userId: string, email: string) {
     const password = window.prompt(`New password for ${email} (at least 8 characters)`);
     if (password === null) return;
+    fresh();
     const parsed = ZPassword.safeParse(password);
     if (!parsed.success) {
-      setNotice(parsed.error.issues[0]?.message ?? "Invalid password");
+      setNotice(issuesMessage(parsed.error.issues));
       return;
     }
     resetPassword.mutate(

@@ -9,6 +9,7 @@ import {
 import { CLIENT_ADDRESS_HEADER } from "@/lib/server/http/client-address";
 import { hasBadText } from "@/lib/shared/text";
 import { ZName, ZSignIn } from "@/lib/shared/users";
+import { issuesMessage } from "@/lib/shared/messages";
 
 function jsonError(status: number, message: string, headers: Record<string, string> = {}) {
   return Response.json(
@@ -67,8 +68,7 @@ export async function POST(req: Request) {
       return jsonError(400, "The request body must be JSON with email and password");
     }
     const parsed = ZSignIn.safeParse(body);
-    if (!parsed.success)
-      return jsonError(400, parsed.error.issues.map((i) => i.message).join("; "));
+    if (!parsed.success) return jsonError(400, issuesMessage(parsed.error.issues));
     const at = Date.now();
     // Per email + address: a stranger's failures do not lock the owner out from their own address.
     const key = signInKey(parsed.data.email, req.headers.get(CLIENT_ADDRESS_HEADER));

@@ -2,6 +2,7 @@
 // The round configuration as a form: every field explained in one line, validated with the same
 // schema as the server (lib/shared/round-config.ts) and its message shown under the field. Read-only
 // once the round has left draft and collecting (the server refuses a change then too).
+import { numberText } from "@/lib/shared/format";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/lib/client/trpc";
@@ -24,22 +25,22 @@ function toDraft(c: TRoundConfig): TDraft {
   const d: TDraft = {};
   c.variants.forEach((v, i) => {
     d[`variants.${i}.model`] = v.model;
-    d[`variants.${i}.temperature`] = String(v.temperature);
-    d[`variants.${i}.topP`] = String(v.topP);
-    d[`variants.${i}.maxTokens`] = String(v.maxTokens);
+    d[`variants.${i}.temperature`] = numberText(v.temperature);
+    d[`variants.${i}.topP`] = numberText(v.topP);
+    d[`variants.${i}.maxTokens`] = numberText(v.maxTokens);
   });
   for (const a of AXES) {
-    d[`axisMix.${a}`] = String(c.axisMix[a]);
+    d[`axisMix.${a}`] = numberText(c.axisMix[a]);
     d[`guidelines.${a}`] = c.guidelines[a];
-    d[`targets.${a}`] = String(c.targets[a]);
+    d[`targets.${a}`] = numberText(c.targets[a]);
   }
-  d.overlapRate = String(c.overlapRate);
-  d.goldRate = String(c.goldRate);
-  d.maxTurns = String(c.maxTurns);
-  d.leaseMinutes = String(c.leaseMinutes);
+  d.overlapRate = numberText(c.overlapRate);
+  d.goldRate = numberText(c.goldRate);
+  d.maxTurns = numberText(c.maxTurns);
+  d.leaseMinutes = numberText(c.leaseMinutes);
   d["promptSources.queued"] = c.promptSources.queued;
   d["promptSources.annotatorWritten"] = c.promptSources.annotatorWritten;
-  d.demonstrationShare = String(c.demonstrationShare);
+  d.demonstrationShare = numberText(c.demonstrationShare);
   d.minAnnotationsPerAxis = String(c.minAnnotationsPerAxis);
   d["duplicates.maxResamples"] = String(c.duplicates.maxResamples);
   d["duplicates.temperatureStep"] = String(c.duplicates.temperatureStep);
@@ -306,7 +307,7 @@ export function ConfigForm({
           {num(
             "leaseMinutes",
             "Lease (minutes)",
-            "1–240; how long an annotator holds an item before it returns to the pool.",
+            "1–240; how long an annotator holds an item before it returns to the queue.",
           )}
           {num(
             "demonstrationShare",

@@ -3,6 +3,7 @@
 // the fields with their defaults and help, errors under each field, and jobs.start with
 // { roundId, spec: { kind, config } }. Used by a round's page (every kind) and by the Jobs page
 // (the kinds that need no round), so each kind has exactly one form.
+import { numberText } from "@/lib/shared/format";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { z } from "zod";
@@ -30,7 +31,16 @@ function initialValues(kind: TJobKind): TValues {
   return Object.fromEntries(
     fields.map((f) => {
       const v = defaults[f.name];
-      return [f.name, f.type === "checkbox" ? v === true : v === undefined ? "" : String(v)];
+      return [
+        f.name,
+        f.type === "checkbox"
+          ? v === true
+          : v === undefined
+            ? ""
+            : typeof v === "number"
+              ? numberText(v)
+              : String(v),
+      ];
     }),
   );
 }

@@ -18,6 +18,7 @@ import {
 import { ACTIVE_STATES, JobCard } from "../../jobs/job-card";
 import { Table8 } from "../../jobs/table8";
 import { NEXT_ACTION, STATUS_STYLE, canCancel, statusText } from "../lifecycle";
+import { ConfirmButton, IRREVERSIBLE_MOVES } from "../../confirm-button";
 import { ConfigForm } from "./config-form";
 import { EvaluationView } from "./evaluation";
 import { LaunchPanel } from "./launch-forms";
@@ -44,7 +45,12 @@ export function RoundPage({ roundId, canManage }: { roundId: string; canManage: 
     trpc.models.list.queryOptions({ kind: "policy" }, { refetchInterval: 10_000 }),
   );
   const rounds = useQuery(trpc.rounds.list.queryOptions());
-  const [message, setMessage] = useState<string | null>(null);
+  // A notice belongs to the status it was about: once the round moves on (here or elsewhere), an
+  // old refusal or confirmation no longer shows.
+  const [notice, setNotice] = useState<{ text: string; status: string } | null>(null);
+  const status = round.data?.status;
+  const setMessage = (text: string, at: string | undefined = status) =>
+    setNotice(at ? { text, status: at } : null);
 
   const refresh = () => {
     for (const key of [
@@ -60,7 +66,7 @@ export function RoundPage({ roundId, canManage }: { roundId: string; canManage: 
   const advance = useMutation(
     trpc.rounds.advance.mutationOptions({
       onSuccess: (r) => {
-        setMessage(`Moved to ${statusText(r.status)}.`);
+        setMessage(`Moved to ${statusText(r.status)}.`, r.status);
         refresh();
       },
       onError,
@@ -69,7 +75,7 @@ export function RoundPage({ roundId, canManage }: { roundId: string; canManage: 
   const cancel = useMutation(
     trpc.rounds.cancel.mutationOptions({
       onSuccess: () => {
-        setMessage("Round cancelled.");
+        setMessage("Round cancelled.", "cancelled");
         refresh();
       },
       onError,
@@ -112,26 +118,38 @@ export function RoundPage({ roundId, canManage }: { roundId: string; canManage: 
           </span>
           {canManage && (
             <div className="ml-auto flex gap-2">
-              {NEXT_ACTION[r.status] && (
-                <button
-                  onClick={() => advance.mutate({ roundId })}
-                  disabled={advance.isPending}
-                  className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
-                >
-                  {NEXT_ACTION[r.status]}
-                </button>
-              )}
+              {NEXT_ACTION[r.status] &&
+                (IRREVERSIBLE_MOVES[r.status] ? (
+                  <ConfirmButton
+                    title={IRREVERSIBLE_MOVES[r.status]!.title}
+                    body={IRREVERSIBLE_MOVES[r.status]!.body}
+                    confirmLabel={IRREVERSIBLE_MOVES[r.status]!.confirm}
+                    onConfirm={() => advance.mutate({ roundId })}
+                    disabled={advance.isPending}
+                    className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+                  >
+                    {NEXT_ACTION[r.status]}
+                  </ConfirmButton>
+                ) : (
+                  <button
+                    onClick={() => advance.mutate({ roundId })}
+                    disabled={advance.isPending}
+                    className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+                  >
+                    {NEXT_ACTION[r.status]}
+                  </button>
+                ))}
               {canCancel(r.status) && (
-                <button
-                  onClick={() => {
-                    if (window.confirm(`Cancel round ${r.number}? This cannot be undone.`)) {
-                      cancel.mutate({ roundId });
-                    }
-                  }}
+                <ConfirmButton
+                  title={`Cancel round ${r.number}?`}
+                  body="Its collection stops and it can never move on again. This cannot be undone."
+                  confirmLabel="Cancel round"
+                  danger
+                  onConfirm={() => cancel.mutate({ roundId })}
                   className="rounded-md border border-red-300 px-4 py-2 text-sm text-red-800 hover:bg-red-50"
                 >
                   Cancel round
-                </button>
+                </ConfirmButton>
               )}
             </div>
           )}
@@ -141,13 +159,13 @@ export function RoundPage({ roundId, canManage }: { roundId: string; canManage: 
           {r.createdBy ? ` by ${r.createdBy.email}` : ""}
           {r.publishedAt ? ` · published ${new Date(r.publishedAt).toLocaleString()}` : ""}
         </p>
-        {message && (
+        {notice && notice.status === r.status && (
           <p
             role="status"
             data-testid="round-message"
             className="mt-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900"
           >
-            {message}
+            {notice.text}
           </p>
         )}
         {r.configError && (
