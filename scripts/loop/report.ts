@@ -238,7 +238,7 @@ function analysis(r: TLoopResult, ts: TTarget[]): string[] {
       `- **Ties bound the win rate.** Win rate counts a tie as half a win, and on most held-out prompts the two ` +
         `policies' replies score the same by the oracle (both exactly right, both the same refusal, or the same ` +
         `text): ${parts.join("; ")}. A policy that never loses still cannot reach 60 % while more than 80 % of the ` +
-        `prompts tie.`,
+        `prompts tie; below that, the decisive prompts must go its way more than the rounds above managed.`,
     );
   }
   if (missedWins.length)
@@ -405,14 +405,16 @@ export async function writeReport(
       `the admin runs the jobs with \`jobs.start\` and moves the round through its lifecycle.`,
     "",
     `Configuration: ${o.rounds} round(s); ${o.comparisons} annotations per round (harmful and borderline ` +
-      `prompts on the safety axis, the rest on helpfulness; pairs at T = 0.7 and 1.0, ≤ ${o.pairMaxTokens} tokens); ` +
+      `prompts on the safety axis, the rest on helpfulness; side A the latest policy at T = 0.7, side B at ` +
+      `T = 1.0 the same policy in round 1 and the previous one after it, ≤ ${o.pairMaxTokens} tokens); ` +
       `reward models on all rounds' annotations, ${o.rewardModel.epochs} epochs, lr ${o.rewardModel.learningRate}, ` +
       `margins ${o.rewardModel.margins}; rejection sampling K = ${o.rejectionSampling.k} at T = ${o.rejectionSampling.temperature} ` +
       `on ${o.rejectionSampling.promptCount} prompts, R_c, ${o.rejectionSampling.epochs} epochs; ` +
       (o.ppoRounds.length
         ? `PPO in round ${o.ppoRounds.join(", ")} (${o.ppo.iterations} iterations × ${o.ppo.rolloutBatch}, β = ${o.ppo.klBeta}); `
         : "no PPO; ") +
-      `evaluation on ${o.evaluation.promptCount} of the demo world's held-out prompts at T = ${o.evaluation.temperature}.`,
+      `evaluation on ${o.evaluation.promptCount} of the demo world's held-out prompts at T = ${o.evaluation.temperature}` +
+      `${o.evaluation.samplesPerPrompt ? `, ${o.evaluation.samplesPerPrompt} replies per prompt and policy, compared by their mean` : ""}.`,
     "",
     "## Targets",
     "",
