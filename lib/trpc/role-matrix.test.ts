@@ -23,6 +23,7 @@ const ACCESS: Record<string, TProcedureRole> = {
   "audit.facets": "admin",
   "annotation.current": "annotator",
   "annotation.next": "annotator",
+  "annotation.advance": "annotator",
   "annotation.start": "annotator",
   "annotation.submit": "annotator",
   "annotation.continue": "annotator",
