@@ -21,11 +21,14 @@ export function NavBar({
   }
   return (
     <header className="border-b border-slate-200 bg-white">
-      <nav className="mx-auto flex max-w-6xl items-center gap-6 px-4 py-3" aria-label="Main">
+      <nav
+        className="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3 sm:gap-6"
+        aria-label="Main"
+      >
         <Link href="/" className="font-semibold text-indigo-700">
           Pairwise
         </Link>
-        <ul className="flex gap-4 text-sm">
+        <ul className="flex gap-3 text-sm sm:gap-4">
           {links.map((l) => (
             <li key={l.href}>
               <Link
@@ -42,13 +45,19 @@ export function NavBar({
             </li>
           ))}
         </ul>
-        <div className="ml-auto flex items-center gap-3 text-sm">
-          <span data-testid="current-user" className="text-slate-600">
+        <div className="ml-auto flex min-w-0 items-center gap-3 text-sm">
+          {/* On a phone the account is the Sign out button's tooltip: the button stays on screen. */}
+          <span
+            data-testid="current-user"
+            className="hidden truncate text-slate-600 sm:inline"
+            title={`${user.email} · ${user.role}`}
+          >
             {user.email} · {user.role}
           </span>
           <button
             onClick={signOut}
-            className="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
+            title={`Signed in as ${user.email}`}
+            className="shrink-0 rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100"
           >
             Sign out
           </button>
