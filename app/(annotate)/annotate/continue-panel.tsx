@@ -78,7 +78,7 @@ export function ContinuePanel({
           disabled={cont.isPending}
           className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
         >
-          Continue <kbd className="ml-1 font-mono text-xs opacity-80">Ctrl+Enter</kbd>
+          Continue
         </button>
         <button
           onClick={onEnd}
