@@ -32,6 +32,7 @@ const ACCESS: Record<string, TProcedureRole> = {
   "annotation.undo": "annotator",
   "review.list": "reviewer",
   "review.decide": "reviewer",
+  "review.approveMany": "reviewer",
   "review.makeGold": "reviewer",
   "review.removeGold": "reviewer",
   "review.gold": "reviewer",
