@@ -22,10 +22,10 @@ export const ZTable8 = z.object({ helpfulness: ZTestSet.optional(), safety: ZTes
 export type TTable8 = z.infer<typeof ZTable8>;
 
 /**
- * Held-out pairs a test set needs before its accuracies mean something: below this, one pair moves
- * the average by more than 10 points, so pages say "N held-out pairs: too few to measure" instead.
+ * Held-out pairs a test set needs before its accuracies are shown: below this, one pair moves the
+ * average by 25 points or more, so pages say "N held-out pairs: too few to measure" instead.
  */
-export const MIN_HELD_OUT_PAIRS = 10;
+export const MIN_HELD_OUT_PAIRS = 5;
 
 /** "2 held-out pairs: too few to measure" for a test set below MIN_HELD_OUT_PAIRS, else null. */
 export function tooFewHeldOut(n: number | undefined): string | null {
