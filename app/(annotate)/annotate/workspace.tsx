@@ -64,7 +64,8 @@ export function Workspace() {
   }
 
   async function onUndo() {
-    if (!submitted || undoLeft === 0 || undo.isPending) return;
+    // While the next item is being fetched the server may already hold it for us: wait for it.
+    if (!submitted || undoLeft === 0 || undo.isPending || advance.isPending) return;
     const held = item && item.assignmentId !== submitted.assignmentId ? item : null;
     try {
       await undo.mutateAsync({
