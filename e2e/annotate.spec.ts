@@ -33,7 +33,7 @@ test("write a prompt, compare, label, and continue for two more turns", async ({
     // The dialogue holds the chosen assistant turns: user, assistant, …, user.
     await expect(page.getByTestId("dialogue").locator("li")).toHaveCount(2 * turn - 1);
     await page.getByTestId("response-right").click();
-    await page.getByText("Slightly better").click();
+    await page.getByRole("radiogroup", { name: "Degree" }).getByText("Slightly better").click();
     await page.getByRole("button", { name: /^Submit/ }).click();
     await expect(page.getByTestId("submitted-notice")).toBeVisible();
   }

@@ -58,8 +58,8 @@ test("on a laptop the decision bar stays in view below two responses", async ({ 
   await expect(page.getByRole("button", { name: /^Skip/ })).toBeInViewport({ ratio: 1 });
   // Choosing by mouse: the first response, then the degree and safety label; Submit stays put.
   await page.getByTestId("response-left").click();
-  await page.getByText("Slightly better").click();
-  await page.getByText("Both are safe").click();
+  await page.getByRole("radiogroup", { name: "Degree" }).getByText("Slightly better").click();
+  await page.getByRole("radiogroup", { name: "Safety label" }).getByText("Both are safe").click();
   await expect(submit).toBeInViewport({ ratio: 1 });
   // The README's picture of the workspace.
   await page.screenshot({ path: "docs/img/annotator-workspace.png" });
