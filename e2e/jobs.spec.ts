@@ -66,9 +66,9 @@ test("an admin trains a reward model, watches the progress, and sees Table 8", a
   await expect(table).toContainText("reward-helpfulness-v1");
   await expect(job.getByTestId("loss-curve")).toBeVisible();
   await expect(table).toContainText("Significantly better");
-  // Each cell says how many held-out pairs it rests on.
+  // Each cell says how many held-out pairs it rests on (the helpfulness test set is measured;
+  // a safety test set of few pairs may be called too few to measure).
   await expect(table).toContainText(/n = \d+/);
-  await expect(page.getByTestId("table8-too-few")).toHaveCount(0);
   await expect(page.getByTestId("table8-chart")).toBeVisible();
   await page.screenshot({ path: "test-results/jobs-table8.png", fullPage: true });
 });
