@@ -72,7 +72,8 @@ export function NavBar({
           </span>
           <button
             onClick={signOut}
-            className="rounded-md border border-slate-300 px-3 py-1 whitespace-nowrap hover:bg-slate-100"
+            title={`Signed in as ${user.email}`}
+            className="shrink-0 rounded-md border border-slate-300 px-3 py-1 whitespace-nowrap hover:bg-slate-100"
           >
             Sign out
           </button>

@@ -33,13 +33,14 @@ test("write a prompt, compare, label, and continue for two more turns", async ({
     // The dialogue holds the chosen assistant turns: user, assistant, …, user.
     await expect(page.getByTestId("dialogue").locator("li")).toHaveCount(2 * turn - 1);
     await page.getByTestId("response-right").click();
-    await page.getByText("Slightly better").click();
+    await page.getByRole("radiogroup", { name: "Degree" }).getByText("Slightly better").click();
     await page.getByRole("button", { name: /^Submit/ }).click();
     await expect(page.getByTestId("submitted-notice")).toBeVisible();
   }
-  // Three turns is the round's maximum: no more continuing.
+  // Three turns is the round's maximum: no more continuing. Nothing waits in the pool, so the
+  // next item is a prompt to write: the prompt box comes by itself, ready to type.
+  await expect(page.getByLabel("Prompt", { exact: true })).toBeFocused();
   await expect(page.getByLabel(/Continue the dialogue/)).toHaveCount(0);
-  await page.getByRole("button", { name: /next item/i }).click();
   await expect(page.getByTestId("my-annotations")).toHaveText("3");
 });
 
@@ -58,7 +59,7 @@ test("safety axis: the chosen-unsafe case is warned about and recorded", async (
   await page.keyboard.press("v");
   await expect(page.getByTestId("unsafe-choice-warning")).toBeVisible();
   await page.keyboard.press("Enter");
-  await expect(page.getByTestId("after-submit")).toContainText("chosen unsafe, other safe");
+  await expect(page.getByTestId("saved-warning")).toContainText("chosen unsafe, other safe");
   await page.getByRole("button", { name: /next item/i }).click();
 });
 

@@ -8,8 +8,19 @@ export const ZListAnnotations = z.object({
   flag: ZFlag.optional(),
   status: z.enum(["pending", "approved", "rejected"]).optional(),
   limit: z.number().int().min(1).max(200).default(50),
+  /** The last annotation of the previous page (its `nextCursor`): the page starts after it. */
+  cursor: z.string().min(1).max(64).optional(),
 });
 export type TListAnnotations = z.infer<typeof ZListAnnotations>;
+
+/** Approve several annotations at once (the review queue's bulk approve); rejecting needs a
+ * reason per annotation, so it is one at a time. */
+export const ZApproveMany = z.object({
+  annotationIds: z
+    .array(z.string().min(1).max(64))
+    .min(1, "Select at least one annotation")
+    .max(200, "Approve at most 200 annotations at once"),
+});
 
 /** A reviewer's verdict on an item (an annotation, a demonstration): approve, or reject saying
  * why. Extend with the item's id, then `.refine(reasonOnReject, REASON_ON_REJECT)`. */

@@ -37,6 +37,13 @@ export const DEFAULT_GUIDELINES = {
     "is the other? A refusal of a harmful request is safe; steps that enable harm are unsafe.",
 } as const;
 
+/** What annotators follow when they write a demonstration (the ideal response), not a comparison. */
+export const DEFAULT_DEMONSTRATION_GUIDELINES =
+  "Write the response you would want the model to give: answer the user's last turn directly, " +
+  "correctly and concisely, in the format asked for. Decline only what would cause harm, briefly " +
+  "and without lecturing, and still help where you can. Write in your own words; if you start " +
+  "from a model sample, fix every mistake in it.";
+
 export const ZRoundConfig = z.object({
   variants: z.tuple([ZVariant, ZVariant]),
   /** Share of new dialogues on each axis; must sum to 1. */
@@ -62,6 +69,13 @@ export const ZRoundConfig = z.object({
     .default({ queued: true, annotatorWritten: true }),
   /** Share of new tasks that are demonstrations (write the ideal response) instead of comparisons. */
   demonstrationShare: z.number().min(0).max(1).default(0),
+  /** Shown above every demonstration task (the per-axis guidelines are for comparisons). */
+  demonstrationGuidelines: z
+    .string()
+    .trim()
+    .min(1, "write the demonstration guidelines")
+    .max(10_000, "at most 10,000 characters")
+    .default(DEFAULT_DEMONSTRATION_GUIDELINES),
   /** Non-rejected annotations per axis needed before the reward models can be trained. */
   minAnnotationsPerAxis: z.number().int().min(1).max(1_000_000).default(10),
   /**
@@ -115,6 +129,7 @@ export function defaultRoundConfig(opts: { previousPolicy?: boolean } = {}): TRo
     leaseMinutes: 30,
     promptSources: { queued: true, annotatorWritten: true },
     demonstrationShare: 0,
+    demonstrationGuidelines: DEFAULT_DEMONSTRATION_GUIDELINES,
     minAnnotationsPerAxis: 10,
     duplicates: { maxResamples: 4, temperatureStep: 0.3, nearDuplicates: false },
   };

@@ -7,17 +7,36 @@ import { useState } from "react";
 import { describeSubmitError, newDraftKey, useDraft } from "@/lib/client/drafts";
 import { useTRPC } from "@/lib/client/trpc";
 import { usePairStream } from "@/lib/client/use-pair-stream";
+import { DEGREE_LABELS, SAFETY_LABEL_TEXT } from "@/lib/shared/protocol";
 import type { TItemView } from "@/lib/server/annotation/view";
 import { LabelFields, SkipDialog, type TLabelDraft } from "./label-fields";
 import { useLabelKeys } from "./use-label-keys";
 
 export type TSubmitted = {
   annotationId: string;
+  /** The assignment that was labelled (undo gives it back). */
+  assignmentId: string;
+  /** False when the server had this label already (a retried submit): not counted twice. */
+  created: boolean;
   dialogueId: string | null;
   canContinue: boolean;
   at: number;
   warning: boolean;
+  /** What was saved, in one line: "Response 2 · slightly better · helpfulness". */
+  summary: string;
 };
+
+/** The one-line recap of a label. */
+function summarise(label: TLabelDraft, axis: TItemView["axis"]): string {
+  return [
+    label.side === "left" ? "Response 1" : "Response 2",
+    label.degree ? DEGREE_LABELS[label.degree].toLowerCase() : null,
+    axis === "safety" && label.safety ? SAFETY_LABEL_TEXT[label.safety].toLowerCase() : null,
+    axis,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
 
 const describeError = (e: unknown) => describeSubmitError(e, "label");
 const newKey = newDraftKey;
@@ -86,8 +105,18 @@ export function ComparisonView({
         note: label.note || undefined,
         timeSpentMs: Math.max(0, Date.now() - label.startedAt),
       });
+      const summary = summarise(label, item.axis);
       resetLabel();
-      onSubmitted({ ...result, at: Date.now(), warning: result.chosenUnsafeOtherSafe });
+      onSubmitted({
+        annotationId: result.annotationId,
+        assignmentId: item.assignmentId,
+        created: result.created,
+        dialogueId: result.dialogueId,
+        canContinue: result.canContinue,
+        at: Date.now(),
+        warning: result.chosenUnsafeOtherSafe,
+        summary,
+      });
     } catch (e) {
       setError(describeError(e));
     }
@@ -225,30 +254,38 @@ export function ComparisonView({
 
       <LabelFields label={label} setLabel={setLabel} isSafety={isSafety} />
 
-      {error && (
-        <p
-          role="status"
-          data-testid="label-error"
-          className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800"
-        >
-          {error}
-        </p>
-      )}
-
-      <div className="flex gap-3">
-        <button
-          onClick={() => void onSubmit()}
-          disabled={submit.isPending || !ready}
-          className="rounded-md bg-indigo-600 px-5 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
-        >
-          Submit <kbd className="ml-1 font-mono text-xs opacity-80">Enter</kbd>
-        </button>
-        <button
-          onClick={() => setSkipOpen(true)}
-          className="rounded-md border border-slate-300 px-4 py-2 hover:bg-slate-100"
-        >
-          Skip <kbd className="ml-1 font-mono text-xs text-slate-500">k</kbd>
-        </button>
+      {/* The decision bar stays in view (sticky) however long the responses are. */}
+      <div
+        data-testid="decision-bar"
+        className="sticky bottom-0 z-10 -mx-4 space-y-2 border-t border-slate-200 bg-white/95 px-4 py-3 backdrop-blur sm:mx-0 sm:rounded-lg sm:border"
+      >
+        {error && (
+          <p
+            role="status"
+            data-testid="label-error"
+            className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800"
+          >
+            {error}
+          </p>
+        )}
+        <div className="flex flex-wrap items-center gap-3">
+          <button
+            onClick={() => void onSubmit()}
+            disabled={submit.isPending || !ready}
+            className="rounded-md bg-indigo-600 px-5 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+          >
+            Submit <kbd className="ml-1 font-mono text-xs opacity-80">Enter</kbd>
+          </button>
+          <button
+            onClick={() => setSkipOpen(true)}
+            className="rounded-md border border-slate-300 px-4 py-2 hover:bg-slate-100"
+          >
+            Skip <kbd className="ml-1 font-mono text-xs text-slate-500">k</kbd>
+          </button>
+          <span className="text-sm text-slate-600" data-testid="decision-summary">
+            {label.side ? summarise(label, item.axis) : "Choose a response (1 or 2)"}
+          </span>
+        </div>
       </div>
 
       {skipOpen && (

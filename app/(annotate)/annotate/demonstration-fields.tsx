@@ -57,7 +57,7 @@ export function AxisGuidelines({
   onAxis,
 }: {
   axis: TAxis;
-  guidelines: Record<TAxis, string>;
+  guidelines: string;
   onAxis: (axis: TAxis) => void;
 }) {
   return (
@@ -82,10 +82,10 @@ export function AxisGuidelines({
         data-testid="demo-guidelines"
       >
         <p>
-          <strong>Guidelines ({axis}):</strong> {guidelines[axis]}
+          <strong>Demonstration guidelines:</strong> {guidelines}
         </p>
         <p className="mt-1">
-          <strong>An ideal response:</strong> {IDEAL[axis]}
+          <strong>An ideal {axis} response:</strong> {IDEAL[axis]}
         </p>
       </div>
     </>

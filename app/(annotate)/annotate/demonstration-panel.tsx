@@ -1,6 +1,7 @@
 "use client";
 // A demonstration task: write the prompt (or take a queued one) and the ideal assistant response
-// for the helpfulness or safety axis, following that axis' guidelines; more turns can be added.
+// for the helpfulness or safety axis, following the round's demonstration guidelines; more turns
+// can be added.
 // "Start from a model sample" asks the round's newest policy for the last reply, which the
 // annotator then edits: the server keeps both the sample and the edit. Everything typed is a draft
 // in localStorage (it survives reloads); one idempotency key per draft makes retries harmless.
@@ -9,7 +10,7 @@ import { useState } from "react";
 import { describeSubmitError, useDraft } from "@/lib/client/drafts";
 import { useTRPC } from "@/lib/client/trpc";
 import { demonstrationProblem, trimMessages } from "@/lib/shared/demonstrations";
-import { RISK_CATEGORIES, TASK_CATEGORIES, type TAxis } from "@/lib/shared/protocol";
+import { RISK_CATEGORIES, TASK_CATEGORIES } from "@/lib/shared/protocol";
 import {
   AxisGuidelines,
   PromptCategories,
@@ -27,7 +28,8 @@ export function DemonstrationPanel({
   promptSources,
   onSubmitted,
 }: {
-  guidelines: Record<TAxis, string>;
+  /** The round's demonstration guidelines (not the comparison ones). */
+  guidelines: string;
   maxTurns: number;
   promptSources: { queued: boolean; annotatorWritten: boolean };
   onSubmitted: () => void;
@@ -42,14 +44,17 @@ export function DemonstrationPanel({
   const replies = draft.messages.filter((m) => m.role === "assistant").length;
   const sampleStale = draft.sample !== null && draft.sample.context !== contextKey(draft.messages);
 
-  const setTurn = (i: number, content: string) =>
+  const setTurn = (i: number, content: string) => {
+    setNotice(null);
     setDraft((d) => ({
       ...d,
       messages: d.messages.map((m, j) => (j === i ? { ...m, content } : m)),
     }));
+  };
 
   async function onTakeQueued(skip = 0) {
     setError(null);
+    setNotice(null);
     try {
       const p = await queued.mutateAsync({ skip });
       setDraft((d) => ({
@@ -65,6 +70,7 @@ export function DemonstrationPanel({
   }
 
   function onWriteOwn() {
+    setNotice(null);
     setDraft((d) => ({
       ...d,
       prompt: { kind: "write", taskCategory: "", riskCategory: "", adversarial: false },

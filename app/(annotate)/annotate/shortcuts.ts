@@ -24,10 +24,11 @@ export const SHORTCUT_HELP: [string, string][] = [
   ],
   ["Enter or Ctrl+Enter", "submit the label (Ctrl+Enter also inside text fields)"],
   ["k", "skip this item (asks for a reason)"],
-  ["u", "undo the last submission (within a minute)"],
-  ["n", "after submitting: next item"],
+  ["u or Alt+U", "undo the last label (within a minute; Alt+U also inside text fields)"],
+  ["c", "in a dialogue you can continue: write the next user turn"],
+  ["n", "in a dialogue you can continue: end it and take the next item"],
   ["?", "show or hide this help"],
-  ["Esc", "close dialogs"],
+  ["Esc", "close dialogs; leave a text field, so the keys above work again"],
 ];
 
 /** True when a key press belongs to a text field rather than to the shortcuts. */

@@ -9,6 +9,7 @@ import { issuesMessage } from "@/lib/shared/messages";
 import { ZNewPrompt } from "@/lib/shared/annotation";
 import { AXES, RISK_CATEGORIES, TASK_CATEGORIES, type TAxis } from "@/lib/shared/protocol";
 import type { TItemView } from "@/lib/server/annotation/view";
+import type { TItemSource } from "./task-chooser";
 
 type TPromptDraft = {
   text: string;
@@ -27,10 +28,12 @@ const EMPTY: TPromptDraft = {
 
 export function StartPanel({
   guidelines,
+  focusPrompt,
   onItem,
 }: {
   guidelines: Record<TAxis, string>;
-  onItem: (item: TItemView | null) => void;
+  focusPrompt: boolean;
+  onItem: (item: TItemView | null, source: TItemSource) => void;
 }) {
   const trpc = useTRPC();
   const [draft, setDraft, resetDraft] = useDraft<TPromptDraft>("new-prompt", () => EMPTY);
@@ -59,7 +62,7 @@ export function StartPanel({
         source: { kind: "write", prompt: parsed.data },
       });
       resetDraft();
-      onItem(item);
+      onItem(item, "write");
     } catch (e) {
       setError(`${e instanceof Error ? e.message : String(e)} — your prompt is kept.`);
     }
@@ -68,7 +71,7 @@ export function StartPanel({
   async function onQueued() {
     setError(null);
     try {
-      onItem(await start.mutateAsync({ source: { kind: "queued" } }));
+      onItem(await start.mutateAsync({ source: { kind: "queued" } }), "queued");
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -80,7 +83,7 @@ export function StartPanel({
       const item = await next.mutateAsync();
       if (!item)
         setNotice("Nothing is waiting in the queue: write a prompt or take a queued prompt.");
-      onItem(item);
+      onItem(item, "write");
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -102,6 +105,7 @@ export function StartPanel({
         </label>
         <textarea
           id="prompt-text"
+          autoFocus={focusPrompt}
           value={draft.text}
           onChange={(e) => setDraft((d) => ({ ...d, text: e.target.value }))}
           rows={4}

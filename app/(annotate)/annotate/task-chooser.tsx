@@ -11,13 +11,19 @@ import { DemonstrationPanel } from "./demonstration-panel";
 import { StartPanel } from "./start-panel";
 
 type TTask = "comparison" | "demonstration";
+/** How the annotator took a new item: the queue, or otherwise (a written prompt, the pool). */
+export type TItemSource = "queued" | "write";
+type TOnItem = (item: TItemView | null, source: TItemSource) => void;
 
 export function TaskChooser({
   guidelines,
+  focusPrompt,
   onItem,
 }: {
   guidelines: Record<TAxis, string>;
-  onItem: (item: TItemView | null) => void;
+  /** Put the cursor in the prompt box (no item was waiting after the last label). */
+  focusPrompt: boolean;
+  onItem: TOnItem;
 }) {
   const trpc = useTRPC();
   const demo = useQuery(trpc.demonstrations.workspace.queryOptions());
@@ -27,6 +33,7 @@ export function TaskChooser({
     <Chooser
       share={round?.demonstrationShare ?? 0}
       guidelines={guidelines}
+      focusPrompt={focusPrompt}
       onItem={onItem}
       demo={round}
       mine={demo.data?.mine ?? null}
@@ -37,17 +44,19 @@ export function TaskChooser({
 function Chooser({
   share,
   guidelines,
+  focusPrompt,
   onItem,
   demo,
   mine,
 }: {
   share: number;
   guidelines: Record<TAxis, string>;
-  onItem: (item: TItemView | null) => void;
+  focusPrompt: boolean;
+  onItem: TOnItem;
   demo: {
     maxTurns: number;
     promptSources: { queued: boolean; annotatorWritten: boolean };
-    guidelines: Record<TAxis, string>;
+    guidelines: string;
   } | null;
   mine: { pending: number; approved: number; rejected: number } | null;
 }) {
@@ -97,7 +106,7 @@ function Chooser({
           }
         />
       ) : (
-        <StartPanel guidelines={guidelines} onItem={onItem} />
+        <StartPanel guidelines={guidelines} focusPrompt={focusPrompt} onItem={onItem} />
       )}
     </div>
   );

@@ -1,6 +1,9 @@
 "use client";
-// The annotator's workspace: the round's task, then one comparison at a time. After a submit the
-// annotator can undo (for a minute), continue the dialogue with a new user turn, or move on.
+// The annotator's workspace: the round's task, then one comparison at a time. After a label is
+// saved the next item comes by itself (annotation.advance: a waiting item, else the next queued
+// prompt for an annotator who works from the queue, else the prompt box, ready to type), under a
+// one-line recap of what was saved; undo (u) stays one key away for a minute, and gives the new
+// item back. In an own dialogue that can go on, the next turn's box comes instead.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useDraft } from "@/lib/client/drafts";
@@ -8,9 +11,10 @@ import { useTRPC } from "@/lib/client/trpc";
 import { UNDO_GRACE_MS } from "@/lib/shared/annotation";
 import type { TItemView } from "@/lib/server/annotation/view";
 import { ComparisonView, type TSubmitted } from "./comparison-view";
+import { ContinuePanel } from "./continue-panel";
 import { HelpOverlay } from "./help-overlay";
 import { isTyping } from "./shortcuts";
-import { TaskChooser } from "./task-chooser";
+import { TaskChooser, type TItemSource } from "./task-chooser";
 
 export function Workspace() {
   const trpc = useTRPC();
@@ -20,39 +24,89 @@ export function Workspace() {
     trpc.annotation.current.queryOptions(undefined, { refetchOnWindowFocus: false }),
   );
   const [submitted, setSubmitted] = useState<TSubmitted | null>(null);
+  const [continuing, setContinuing] = useState(false);
+  const [focusPrompt, setFocusPrompt] = useState(false);
   const [help, setHelp] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  // How the annotator took their last new item: the queue, or a prompt they wrote (or the pool).
+  const [source, setSource] = useDraft<TItemSource>("item-source", () => "write");
   const undo = useMutation(trpc.annotation.undo.mutationOptions());
+  const advance = useMutation(trpc.annotation.advance.mutationOptions());
+  const finish = useMutation(trpc.annotation.finish.mutationOptions());
+  const now = useNow(submitted !== null);
+  const undoLeft = submitted
+    ? Math.min(
+        UNDO_GRACE_MS / 1000,
+        Math.max(0, Math.ceil((submitted.at + UNDO_GRACE_MS - now) / 1000)),
+      )
+    : 0;
 
   const setItem = (item: TItemView | null) =>
     queryClient.setQueryData(trpc.annotation.current.queryKey(), item);
-  const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: trpc.annotation.current.queryKey() });
+  const countMine = (delta: number) => {
+    queryClient.setQueryData(trpc.workspace.get.queryKey(), (w) =>
+      w ? { ...w, myAnnotations: Math.max(0, w.myAnnotations + delta) } : w,
+    );
     void queryClient.invalidateQueries({ queryKey: trpc.workspace.get.queryKey() });
   };
+  const item = current.data ?? null;
+
+  async function next() {
+    setContinuing(false);
+    try {
+      const loaded = await advance.mutateAsync({ queued: source === "queued" });
+      setItem(loaded);
+      setFocusPrompt(loaded === null);
+    } catch (e) {
+      setItem(null);
+      setMessage(e instanceof Error ? e.message : String(e));
+    }
+  }
 
   async function onUndo() {
-    if (!submitted) return;
+    // While the next item is being fetched the server may already hold it for us: wait for it.
+    if (!submitted || undoLeft === 0 || undo.isPending || advance.isPending) return;
+    const held = item && item.assignmentId !== submitted.assignmentId ? item : null;
     try {
-      await undo.mutateAsync({ annotationId: submitted.annotationId });
+      await undo.mutateAsync({
+        annotationId: submitted.annotationId,
+        release: held?.assignmentId,
+      });
       setSubmitted(null);
+      setContinuing(false);
       setMessage("Your last label was taken back: label it again.");
-      refresh();
+      countMine(-1);
+      await queryClient.invalidateQueries({ queryKey: trpc.annotation.current.queryKey() });
     } catch (e) {
       setMessage(e instanceof Error ? e.message : String(e));
     }
   }
 
+  async function onEndDialogue() {
+    if (submitted?.dialogueId)
+      await finish.mutateAsync({ dialogueId: submitted.dialogueId }).catch(() => undefined);
+    await next();
+  }
+
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
+      // Alt+U undoes from anywhere, a text field included; u alone outside text fields.
+      if (e.altKey && e.code === "KeyU" && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        void onUndo();
+        return;
+      }
+      if (e.key === "Escape" && isTyping(e.target)) {
+        (e.target as HTMLElement).blur();
+        return;
+      }
       if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
       if (e.key === "?") setHelp((h) => !h);
       else if (e.key === "Escape") setHelp(false);
-      else if (e.key === "u" && submitted) void onUndo();
-      else if (e.key === "n" && submitted) {
-        setSubmitted(null);
-        refresh();
-      } else return;
+      else if (e.key === "u" && submitted && undoLeft > 0) void onUndo();
+      else if (e.key === "n" && continuing) void onEndDialogue();
+      else if (e.key === "c" && continuing) document.getElementById("next-turn")?.focus();
+      else return;
       e.preventDefault();
     }
     window.addEventListener("keydown", onKey);
@@ -64,10 +118,9 @@ export function Workspace() {
   if (workspace.error)
     return <p className="text-red-700">Could not load the workspace: {workspace.error.message}</p>;
   const round = workspace.data?.round;
-  const item = current.data ?? null;
 
   return (
-    <section aria-labelledby="workspace-title" data-testid="workspace" className="space-y-6">
+    <section aria-labelledby="workspace-title" data-testid="workspace" className="space-y-5">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h1 id="workspace-title" className="text-2xl font-semibold">
           Annotation workspace
@@ -78,6 +131,15 @@ export function Workspace() {
           prompts: <span data-testid="prompt-count">{workspace.data?.queuedPrompts ?? 0}</span>
         </p>
       </div>
+
+      {submitted && (
+        <SavedRecap
+          submitted={submitted}
+          undoLeft={undoLeft}
+          undoing={undo.isPending}
+          onUndo={() => void onUndo()}
+        />
+      )}
 
       {message && (
         <p
@@ -97,17 +159,14 @@ export function Workspace() {
             better one, and say by how much.
           </p>
         </div>
-      ) : submitted ? (
-        <AfterSubmit
+      ) : continuing && submitted ? (
+        <ContinuePanel
           submitted={submitted}
-          onUndo={onUndo}
-          onNext={() => {
-            setSubmitted(null);
-            refresh();
-          }}
-          onContinued={(next) => {
-            setSubmitted(null);
-            setItem(next);
+          ending={finish.isPending || advance.isPending}
+          onEnd={() => void onEndDialogue()}
+          onContinued={(nextItem) => {
+            setContinuing(false);
+            setItem(nextItem);
           }}
         />
       ) : item ? (
@@ -119,7 +178,9 @@ export function Workspace() {
             setMessage(null);
             setSubmitted(s);
             setItem(null);
-            void queryClient.invalidateQueries({ queryKey: trpc.workspace.get.queryKey() });
+            if (s.created) countMine(1);
+            if (s.canContinue) setContinuing(true);
+            else void next();
           }}
           onSkipped={() => {
             setMessage("Skipped. The item went back to the queue.");
@@ -130,125 +191,80 @@ export function Workspace() {
             setItem(null);
           }}
         />
+      ) : advance.isPending ? (
+        <p className="text-slate-600" data-testid="loading-next">
+          Loading the next item…
+        </p>
       ) : (
-        <TaskChooser guidelines={round.guidelines} onItem={(i) => (setMessage(null), setItem(i))} />
+        <TaskChooser
+          guidelines={round.guidelines}
+          focusPrompt={focusPrompt}
+          onItem={(i, from) => {
+            setMessage(null);
+            setFocusPrompt(false);
+            setSource(from);
+            setItem(i);
+          }}
+        />
       )}
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </section>
   );
 }
 
-function AfterSubmit({
-  submitted,
-  onUndo,
-  onNext,
-  onContinued,
-}: {
-  submitted: TSubmitted;
-  onUndo: () => void;
-  onNext: () => void;
-  onContinued: (item: TItemView) => void;
-}) {
-  const trpc = useTRPC();
-  const [text, setText, resetText] = useDraft<string>(
-    `continue:${submitted.dialogueId ?? "none"}`,
-    () => "",
-  );
-  const [error, setError] = useState<string | null>(null);
+/** The time now, ticking each second while `on` (the undo countdown). */
+function useNow(on: boolean) {
   const [now, setNow] = useState(() => Date.now());
-  const cont = useMutation(trpc.annotation.continue.mutationOptions());
-  const finish = useMutation(trpc.annotation.finish.mutationOptions());
   useEffect(() => {
+    if (!on) return;
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
-  }, []);
-  const undoLeft = Math.max(0, Math.ceil((submitted.at + UNDO_GRACE_MS - now) / 1000));
+  }, [on]);
+  return now;
+}
 
-  async function onContinue() {
-    if (!submitted.dialogueId) return;
-    try {
-      const item = await cont.mutateAsync({ dialogueId: submitted.dialogueId, message: text });
-      resetText();
-      onContinued(item);
-    } catch (e) {
-      setError(`${e instanceof Error ? e.message : String(e)} — your message is kept.`);
-    }
-  }
-
-  async function onDone() {
-    if (submitted.dialogueId)
-      await finish.mutateAsync({ dialogueId: submitted.dialogueId }).catch(() => undefined);
-    onNext();
-  }
-
+/** One line: what was just saved, and undo while it is possible. */
+function SavedRecap({
+  submitted,
+  undoLeft,
+  undoing,
+  onUndo,
+}: {
+  submitted: TSubmitted;
+  undoLeft: number;
+  undoing: boolean;
+  onUndo: () => void;
+}) {
   return (
-    <div
-      className="space-y-4 rounded-lg border border-slate-200 bg-white p-6"
-      data-testid="after-submit"
-    >
-      <p className="font-medium text-emerald-800" data-testid="submitted-notice">
-        Label saved.
-      </p>
-      {submitted.warning && (
-        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Recorded as “chosen unsafe, other safe”: kept for the record, left out of the safety
-          reward model.
-        </p>
-      )}
-      {submitted.canContinue && (
-        <div>
-          <label htmlFor="next-turn" className="block text-sm font-medium">
-            Continue the dialogue: the response you chose becomes the assistant&apos;s turn. Write
-            the next user turn.
-          </label>
-          <textarea
-            id="next-turn"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-                e.preventDefault();
-                void onContinue();
-              }
-            }}
-            rows={3}
-            className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2"
-          />
-          <button
-            onClick={() => void onContinue()}
-            disabled={cont.isPending}
-            className="mt-2 rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
-          >
-            Continue
-          </button>
-        </div>
-      )}
-      {error && (
-        <p
-          role="status"
-          className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800"
-          data-testid="continue-error"
-        >
-          {error}
-        </p>
-      )}
-      <div className="flex gap-3">
-        <button
-          onClick={() => void onDone()}
-          className="rounded-md border border-slate-300 px-4 py-2 hover:bg-slate-100"
-        >
-          {submitted.canContinue ? "End dialogue, next item" : "Next item"}{" "}
-          <kbd className="ml-1 font-mono text-xs text-slate-500">n</kbd>
-        </button>
+    <div className="space-y-2">
+      <div
+        role="status"
+        data-testid="submitted-notice"
+        className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900"
+      >
+        <span>
+          <strong className="font-medium">Label saved:</strong>{" "}
+          <span data-testid="saved-recap">{submitted.summary}</span>
+        </span>
         {undoLeft > 0 && (
           <button
             onClick={onUndo}
-            className="rounded-md border border-slate-300 px-4 py-2 hover:bg-slate-100"
+            disabled={undoing}
+            className="ml-auto rounded-md border border-emerald-300 bg-white px-3 py-0.5 hover:bg-emerald-100 disabled:opacity-60"
           >
             Undo ({undoLeft} s) <kbd className="ml-1 font-mono text-xs text-slate-500">u</kbd>
           </button>
         )}
       </div>
+      {submitted.warning && (
+        <p
+          data-testid="saved-warning"
+          className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900"
+        >
+          Recorded as “chosen unsafe, other safe”: kept for the record, left out of the safety
+          reward model.
+        </p>
+      )}
     </div>
   );
 }

@@ -168,8 +168,15 @@ export async function submitAnnotation(
 /**
  * Takes back the annotator's last label within the grace window, as long as the dialogue has not
  * moved on: the assignment is theirs again with a fresh lease, and the assistant turn is removed.
+ * `release` is the item the workspace loaded by itself after that label (still unlabelled): it
+ * goes back to the pool in the same transaction, so undo stays one key away.
  */
-export async function undoAnnotation(annotatorId: string, annotationId: string, now: Date) {
+export async function undoAnnotation(
+  annotatorId: string,
+  annotationId: string,
+  now: Date,
+  release?: string,
+) {
   return prisma.$transaction(async (tx) => {
     const annotation = await tx.annotation.findUnique({
       where: { id: annotationId },
@@ -191,6 +198,9 @@ export async function undoAnnotation(annotatorId: string, annotationId: string, 
       if (later > 0 && annotation.assignment.source === "own") {
         throw new DomainError("CONFLICT", "The dialogue has already continued past this turn");
       }
+    }
+    if (release !== undefined && release !== annotation.assignmentId) {
+      await releaseHeld(tx, annotatorId, release, now);
     }
     const held = await tx.assignment.count({
       where: {
@@ -221,6 +231,35 @@ export async function undoAnnotation(annotatorId: string, annotationId: string, 
     await labelUndone(tx, c.id);
     return { assignmentId: annotation.assignmentId };
   });
+}
+
+/**
+ * Gives back a held, unlabelled item without a skip reason: the assignment ends as if its lease
+ * ran out (the comparison returns to the pool for someone else), and the annotator's own dialogue
+ * it started is left (abandoned), as a skip leaves it.
+ */
+async function releaseHeld(
+  tx: Prisma.TransactionClient,
+  annotatorId: string,
+  assignmentId: string,
+  now: Date,
+) {
+  const a = await tx.assignment.findUnique({
+    where: { id: assignmentId },
+    include: { comparison: true },
+  });
+  if (!a || a.annotatorId !== annotatorId) throw new DomainError("NOT_FOUND", "No such assignment");
+  if (a.status !== "assigned") return;
+  await tx.assignment.update({
+    where: { id: a.id },
+    data: { status: "expired", finishedAt: now },
+  });
+  if (a.source === "own" && a.comparison.dialogueId) {
+    await tx.dialogue.update({
+      where: { id: a.comparison.dialogueId },
+      data: { status: "abandoned" },
+    });
+  }
 }
 
 /** Skips a held item with a reason; it returns to the pool for someone else. */

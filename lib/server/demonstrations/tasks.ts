@@ -22,7 +22,7 @@ export async function demonstrationWorkspace(annotatorId: string) {
       id: round.id,
       number: round.number,
       demonstrationShare: config.demonstrationShare,
-      guidelines: config.guidelines,
+      guidelines: config.demonstrationGuidelines,
       maxTurns: config.maxTurns,
       promptSources: config.promptSources,
     },

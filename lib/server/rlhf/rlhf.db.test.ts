@@ -9,6 +9,7 @@ import type { TTestDatabase } from "@/lib/db/testing";
 import { TEST_BACKEND, withTestDatabase } from "@/lib/testing/database";
 import { defaultRoundConfig } from "@/lib/shared/round-config";
 import { ZRoundEvaluation } from "@/lib/shared/rlhf";
+import { createLabel } from "@/lib/testing/labels";
 
 let db: TTestDatabase;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "pairwise-rlhf-"));
@@ -94,12 +95,41 @@ describe(`RLHF domain on ${TEST_BACKEND}`, () => {
     await expect(start({ kind: "ppo", config: {} }, "no-such-round")).rejects.toThrow(
       /no round no-such-round/,
     );
-    // Reward training may start while collecting.
-    const tr = await caller.jobs.trainRewardModels({ roundId: r1.id, epochs: 1 });
-    expect(tr.roundId).toBe(r1.id);
+    // Reward training is refused below the round's minimum per axis, with the reason "Finish
+    // collecting" gives; once the trained axis has it, it may start while collecting.
+    const short =
+      /Reward models need at least 2 non-rejected annotations per axis; helpfulness has 1/;
+    await db.prisma.round.update({
+      where: { id: r1.id },
+      data: { config: { ...defaultRoundConfig(), minAnnotationsPerAxis: 2 } },
+    });
+    const prompt = await db.prisma.prompt.create({
+      data: { text: "2 + 2?", source: "seed", tags: [] },
+    });
+    const labelOne = (key: string) =>
+      createLabel(db.prisma, {
+        roundId: r1.id,
+        promptId: prompt.id,
+        annotatorId: "u-ann",
+        axis: "helpfulness",
+        key,
+      });
+    await labelOne("rlhf-min-1");
+    await expect(caller.jobs.trainRewardModels({ roundId: r1.id })).rejects.toThrow(short);
+    await expect(caller.rounds.advance({ roundId: r1.id })).rejects.toThrow(short);
+    await labelOne("rlhf-min-2");
     await expect(caller.jobs.trainRewardModels({ roundId: r1.id })).rejects.toThrow(
-      /already queued/,
+      /per axis; safety has 0$/,
     );
+    const tr = await caller.jobs.trainRewardModels({
+      roundId: r1.id,
+      epochs: 1,
+      axes: ["helpfulness"],
+    });
+    expect(tr.roundId).toBe(r1.id);
+    await expect(
+      caller.jobs.trainRewardModels({ roundId: r1.id, axes: ["helpfulness"] }),
+    ).rejects.toThrow(/already queued/);
 
     await db.prisma.round.update({ where: { id: r1.id }, data: { status: "training_rewards" } });
     await expect(start({ kind: "rejection_sampling", config: {} })).rejects.toThrow(

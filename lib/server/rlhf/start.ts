@@ -22,6 +22,7 @@ import {
   type TJobSpecInput,
 } from "@/lib/shared/jobs";
 import { newestRoundPolicy, requirePolicy } from "@/lib/server/models/policies";
+import { collectionShortfall } from "@/lib/server/rounds/transitions";
 import { roundRewardKinds } from "./models";
 
 /** The round states in which a job of each kind may start (the job-kind table). */
@@ -40,9 +41,19 @@ function parseSpec(input: TJobSpecInput): TJobSpec {
 }
 
 /** Why a job cannot start, or null. */
-async function prerequisites(spec: TJobSpec, roundId: string, roundNumber: number) {
+async function prerequisites(
+  spec: TJobSpec,
+  round: { id: string; number: number; config: unknown },
+) {
+  const { id: roundId, number: roundNumber } = round;
   const c = spec.config;
   if ("baseModelId" in c && c.baseModelId) await requirePolicy(c.baseModelId, "baseModelId");
+  // The round's minimum per axis, as "Finish collecting" checks it: without it the held-out
+  // split (Table 8) would be empty or too small to mean anything.
+  if (spec.kind === "train_reward") {
+    const short = await collectionShortfall(roundId, round.config, spec.config.axes);
+    if (short) return short;
+  }
   if (spec.kind === "rejection_sampling" || spec.kind === "ppo" || spec.kind === "evaluate") {
     const kinds = await roundRewardKinds(roundId);
     const missing = (["reward_helpfulness", "reward_safety"] as const).filter((k) => !kinds.has(k));
@@ -88,7 +99,7 @@ export async function startJob(args: {
       `Round ${round.number} is ${roundStateLabel(round.status)}: ${label(spec.kind)} runs while a round is ${roundStatesText(allowed)}`,
     );
   }
-  const why = await prerequisites(spec, round.id, round.number);
+  const why = await prerequisites(spec, round);
   if (why) throw new DomainError("CONFLICT", why);
   const busy = await prisma.job.findFirst({
     where: { roundId: round.id, kind: spec.kind, state: { in: ["queued", "running"] } },

@@ -8,6 +8,7 @@ import type { RoundStatus } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
 import { publishedPolicies } from "@/lib/server/models/policies";
 import { modelKindLabel, roundStateLabel } from "@/lib/shared/messages";
+import { AXES, type TAxis } from "@/lib/shared/protocol";
 import {
   defaultRoundConfig,
   parseRoundConfig,
@@ -76,6 +77,25 @@ async function annotationsPerAxis(roundId: string) {
   return counts;
 }
 
+/**
+ * Why a round's reward models cannot be trained yet — an axis (of `axes`) with fewer non-rejected
+ * annotations than the round's minimum — or null. "Finish collecting" (collecting →
+ * training_rewards) and launching reward-model training refuse with this same reason.
+ */
+export async function collectionShortfall(
+  roundId: string,
+  config: unknown,
+  axes: readonly TAxis[] = AXES,
+): Promise<string | null> {
+  const min = parseRoundConfig(config).minAnnotationsPerAxis;
+  const counts = await annotationsPerAxis(roundId);
+  const short = axes.filter((a) => counts[a] < min);
+  return short.length
+    ? `Reward models need at least ${min} non-rejected annotations per axis; ` +
+        short.map((a) => `${a} has ${counts[a]}`).join(", ")
+    : null;
+}
+
 /** Why the round cannot move on, or null when it can. */
 async function blocker(
   roundId: string,
@@ -89,15 +109,8 @@ async function blocker(
       });
       return other ? `Round ${other.number} is collecting; move it on or cancel it first` : null;
     }
-    case "collecting": {
-      const min = parseRoundConfig(config).minAnnotationsPerAxis;
-      const counts = await annotationsPerAxis(roundId);
-      const short = (["helpfulness", "safety"] as const).filter((a) => counts[a] < min);
-      return short.length
-        ? `Reward models need at least ${min} non-rejected annotations per axis; ` +
-            short.map((a) => `${a} has ${counts[a]}`).join(", ")
-        : null;
-    }
+    case "collecting":
+      return collectionShortfall(roundId, config);
     case "training_rewards": {
       const kinds = new Set(
         (await prisma.modelVersion.findMany({ where: { roundId }, select: { kind: true } })).map(

@@ -7,6 +7,7 @@ import {
   nextItem,
   startDialogue,
 } from "@/lib/server/annotation/assign";
+import { advanceItem } from "@/lib/server/annotation/advance";
 import { skipAssignment, submitAnnotation, undoAnnotation } from "@/lib/server/annotation/submit";
 import {
   ZContinueDialogue,
@@ -21,6 +22,13 @@ export const annotationRouter = createTRPCRouter({
   current: annotatorProcedure.query(({ ctx }) => currentItem(ctx.user.id, new Date())),
   /** The held item, else a gold or pool item, else null (then start a dialogue). */
   next: annotatorProcedure.mutation(({ ctx }) => nextItem(ctx.user.id, new Date())),
+  /**
+   * After a label: the held item, else a gold or pool item, else (queued: the annotator works from
+   * the queue) the next queued prompt, else null (the workspace opens the prompt box).
+   */
+  advance: annotatorProcedure
+    .input(z.object({ queued: z.boolean() }))
+    .mutation(({ ctx, input }) => advanceItem(ctx.user.id, input, new Date())),
   start: annotatorProcedure
     .input(ZStartDialogue)
     .mutation(({ ctx, input }) => startDialogue(ctx.user.id, input, new Date())),
@@ -41,6 +49,8 @@ export const annotationRouter = createTRPCRouter({
       skipAssignment(ctx.user.id, input.assignmentId, input.reason, input.note, new Date()),
     ),
   undo: annotatorProcedure
-    .input(z.object({ annotationId: ZId }))
-    .mutation(({ ctx, input }) => undoAnnotation(ctx.user.id, input.annotationId, new Date())),
+    .input(z.object({ annotationId: ZId, release: ZId.optional() }))
+    .mutation(({ ctx, input }) =>
+      undoAnnotation(ctx.user.id, input.annotationId, new Date(), input.release),
+    ),
 });

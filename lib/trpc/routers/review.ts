@@ -2,14 +2,17 @@ import { z } from "zod";
 import { createTRPCRouter, reviewerProcedure } from "@/lib/trpc/init";
 import { listGold, makeGoldFromAnnotation, removeGold } from "@/lib/server/review/gold";
 import { annotatorStats } from "@/lib/server/review/annotator-stats";
-import { decideAnnotation, listAnnotations } from "@/lib/server/review/review";
-import { ZDecide, ZListAnnotations, ZStatsFilter } from "@/lib/shared/review";
+import { approveAnnotations, decideAnnotation, listAnnotations } from "@/lib/server/review/review";
+import { ZApproveMany, ZDecide, ZListAnnotations, ZStatsFilter } from "@/lib/shared/review";
 
 export const reviewRouter = createTRPCRouter({
   list: reviewerProcedure.input(ZListAnnotations).query(({ input }) => listAnnotations(input)),
   decide: reviewerProcedure
     .input(ZDecide)
     .mutation(({ ctx, input }) => decideAnnotation(ctx.user.id, input)),
+  approveMany: reviewerProcedure
+    .input(ZApproveMany)
+    .mutation(({ ctx, input }) => approveAnnotations(ctx.user.id, input.annotationIds)),
   makeGold: reviewerProcedure
     .input(
       z.object({

@@ -31,6 +31,13 @@ function lossPoints(metrics: TRecord): { step: number; loss: number }[] {
 export function ResultView({ job }: { job: TJobRow }) {
   const metrics = asRecord(job.metrics);
   const loss = lossPoints(metrics);
+  // A finished job's curve will not grow: say what there is instead of "appears after a few steps".
+  const finishedEmpty =
+    job.state === "running" || job.state === "queued"
+      ? undefined
+      : loss.length === 0
+        ? "No loss was recorded for this job."
+        : `One step logged (loss ${fmt(loss[0]!.loss)}): too few for a curve.`;
   const lossChart = (title: string) => (
     <SeriesChart
       title={title}
@@ -40,6 +47,7 @@ export function ResultView({ job }: { job: TJobRow }) {
       xLabel="step"
       series={[{ key: "loss", label: "loss" }]}
       height={160}
+      empty={finishedEmpty}
     />
   );
 

@@ -13,7 +13,7 @@ import {
   YAxis,
 } from "recharts";
 import { DEGREES, DEGREE_LABELS } from "@/lib/shared/protocol";
-import type { TTable8 } from "@/lib/shared/reward-metrics";
+import { tooFewHeldOut, type TTable8 } from "@/lib/shared/reward-metrics";
 import { pct } from "@/lib/shared/format";
 
 const COLORS = ["#4f46e5", "#e11d48", "#0891b2", "#ca8a04", "#16a34a", "#9333ea"];
@@ -21,7 +21,10 @@ const COLORS = ["#4f46e5", "#e11d48", "#0891b2", "#ca8a04", "#16a34a", "#9333ea"
 export function Table8Chart({ rows }: { rows: { model: string; table8: TTable8 }[] }) {
   const series = rows.flatMap((r) =>
     (["helpfulness", "safety"] as const).flatMap((set) =>
-      r.table8[set] ? [{ name: `${r.model} · ${set}`, cells: r.table8[set]! }] : [],
+      // A test set too small to measure (tooFewHeldOut) is said so in the table, not drawn.
+      r.table8[set] && !tooFewHeldOut(r.table8[set].average?.n)
+        ? [{ name: `${r.model} · ${set}`, cells: r.table8[set] }]
+        : [],
     ),
   );
   if (series.length === 0) return null;

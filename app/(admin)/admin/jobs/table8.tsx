@@ -1,8 +1,8 @@
 // The paper's Table 8: reward-model accuracy by degree of preference, per model × test set.
 import { DEGREES, DEGREE_LABELS } from "@/lib/shared/protocol";
-import { ZTable8 } from "@/lib/shared/reward-metrics";
+import { ZTable8, tooFewHeldOut } from "@/lib/shared/reward-metrics";
 import { Table8Chart } from "./table8-chart";
-import { pct as share } from "@/lib/shared/format";
+import { num, pct as share } from "@/lib/shared/format";
 
 /** Table 8 prints accuracies as the paper does: percent, the sign in the header. */
 const pct = (x: number | undefined) => share(x).replace(" %", "");
@@ -44,18 +44,29 @@ export function Table8({ rows }: { rows: { model: string; metrics: unknown }[] }
               (["helpfulness", "safety"] as const).flatMap((set) => {
                 const cells = r.table8[set];
                 if (!cells) return [];
+                const tooFew = tooFewHeldOut(cells.average?.n);
                 return [
                   <tr key={`${r.model}-${set}`} className="border-t border-slate-100">
                     <td className="px-3 py-2 text-left">{r.model}</td>
                     <td className="px-3 py-2 text-left">{set}</td>
-                    {DEGREES.map((d) => (
-                      <td key={d} className="px-3 py-2" title={`n = ${cells[d]?.n ?? 0}`}>
-                        {pct(cells[d]?.accuracy)}
+                    {tooFew ? (
+                      <td
+                        colSpan={DEGREES.length + 1}
+                        className="px-3 py-2 text-left text-slate-600"
+                        data-testid="table8-too-few"
+                      >
+                        {tooFew}
                       </td>
-                    ))}
-                    <td className="px-3 py-2 font-medium" title={`n = ${cells.average?.n ?? 0}`}>
-                      {pct(cells.average?.accuracy)}
-                    </td>
+                    ) : (
+                      [...DEGREES, "average" as const].map((d) => (
+                        <td key={d} className={`px-3 py-2 ${d === "average" ? "font-medium" : ""}`}>
+                          {pct(cells[d]?.accuracy)}
+                          <span className="block text-xs font-normal text-slate-500">
+                            n = {num(cells[d]?.n ?? 0)}
+                          </span>
+                        </td>
+                      ))
+                    )}
                   </tr>,
                 ];
               }),

@@ -6,6 +6,7 @@ import type { TLineageNode } from "@/lib/server/models/lineage";
 import { metricLabel } from "@/lib/shared/messages";
 import { Table8 } from "../jobs/table8";
 import { pct } from "@/lib/shared/format";
+import { tooFewHeldOut } from "@/lib/shared/reward-metrics";
 
 const KIND_LABEL: Record<TLineageNode["kind"], string> = {
   policy: "policy",
@@ -18,15 +19,19 @@ const KIND_STYLE: Record<TLineageNode["kind"], string> = {
   reward_safety: "bg-amber-100 text-amber-800",
 };
 
+/** A test set's average accuracy with its n, or why it has none. */
+function testSet(cell: { accuracy?: number | null; n: number } | undefined): string {
+  if (!cell) return "not measured";
+  return tooFewHeldOut(cell.n) ?? `${pct(cell.accuracy)} (n ${cell.n})`;
+}
+
 function Summary({ node }: { node: TLineageNode }) {
   if (node.kind !== "policy") {
     if (!node.table8) return <span className="text-slate-500">not evaluated</span>;
     return (
       <span>
-        Table 8 average: helpfulness set {pct(node.table8.helpfulness?.accuracy)}
-        {node.table8.helpfulness && ` (n ${node.table8.helpfulness.n})`}, safety set{" "}
-        {pct(node.table8.safety?.accuracy)}
-        {node.table8.safety && ` (n ${node.table8.safety.n})`}
+        Table 8 average: helpfulness set {testSet(node.table8.helpfulness)}, safety set{" "}
+        {testSet(node.table8.safety)}
       </span>
     );
   }

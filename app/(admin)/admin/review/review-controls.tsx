@@ -83,6 +83,12 @@ export function DecisionButtons(props: {
         placeholder="reason to reject"
         value={props.reason}
         onChange={(e) => props.onReason(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            props.onReject();
+          }
+        }}
         className="rounded-md border border-slate-300 px-2 py-1"
       />
       <button

@@ -41,6 +41,7 @@ function toDraft(c: TRoundConfig): TDraft {
   d["promptSources.queued"] = c.promptSources.queued;
   d["promptSources.annotatorWritten"] = c.promptSources.annotatorWritten;
   d.demonstrationShare = numberText(c.demonstrationShare);
+  d.demonstrationGuidelines = c.demonstrationGuidelines;
   d.minAnnotationsPerAxis = String(c.minAnnotationsPerAxis);
   d["duplicates.maxResamples"] = String(c.duplicates.maxResamples);
   d["duplicates.temperatureStep"] = String(c.duplicates.temperatureStep);
@@ -105,6 +106,7 @@ function fromDraft(d: TDraft): { value: unknown; errors: TFieldErrors } {
         annotatorWritten: d["promptSources.annotatorWritten"] === true,
       },
       demonstrationShare: n("demonstrationShare"),
+      demonstrationGuidelines: String(d.demonstrationGuidelines),
       minAnnotationsPerAxis: n("minAnnotationsPerAxis"),
       duplicates: {
         maxResamples: n("duplicates.maxResamples"),
@@ -338,6 +340,21 @@ export function ConfigForm({
           />
           Near-duplicates count as identical (responses differing only in case or punctuation)
         </label>
+
+        <Field
+          path="demonstrationGuidelines"
+          label="Demonstration guidelines"
+          help="Shown to annotators above every demonstration task (writing the ideal response)."
+          error={errors.demonstrationGuidelines}
+        >
+          <textarea
+            id={fieldId("demonstrationGuidelines")}
+            value={str("demonstrationGuidelines")}
+            onChange={(e) => set("demonstrationGuidelines")(e.target.value)}
+            rows={3}
+            className={inputClass}
+          />
+        </Field>
 
         <fieldset className="text-sm">
           <legend className="font-medium">Prompt sources</legend>
