@@ -67,7 +67,10 @@ export function ReviewPanel() {
   const stats = useQuery(trpc.review.stats.queryOptions({}));
   const items = list.data?.items ?? [];
   const nextCursor = list.data?.nextCursor ?? null;
-  const refresh = () => {
+  const refresh = async () => {
+    // A list whose first fetch started while the decision was in flight (a filter or page changed
+    // meanwhile) would be kept by a plain invalidate, which joins that fetch: cancel it first.
+    await queryClient.cancelQueries({ queryKey: trpc.review.list.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.review.list.queryKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.review.stats.queryKey() });
   };
