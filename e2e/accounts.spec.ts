@@ -9,7 +9,7 @@ test("admin creates an annotator who then signs in to the workspace", async ({ p
 
   await signIn(page, E2E.admin.email, E2E.admin.password);
   await expect(page).toHaveURL(/\/admin$/);
-  await page.getByRole("link", { name: "Users" }).click();
+  await page.getByRole("link", { name: "Users", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
 
   const form = page.getByRole("form", { name: "Create a user" });
@@ -22,7 +22,7 @@ test("admin creates an annotator who then signs in to the workspace", async ({ p
   await expect(page.getByTestId("users-table")).toContainText(email);
 
   // The creation is in the audit log, without the password.
-  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("link", { name: "Audit log", exact: true }).click();
   await expect(page.getByTestId("audit-table")).toContainText("created user");
   await expect(page.getByTestId("audit-table")).toContainText(email);
   await expect(page.getByTestId("audit-table")).not.toContainText(password);

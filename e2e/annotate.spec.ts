@@ -107,7 +107,7 @@ test("skip with a reason, and undo a submission; drafts survive a reload", async
 
 test("a reviewer rejects an annotation and the annotator's statistics change", async ({ page }) => {
   await signIn(page, E2E.admin.email, E2E.admin.password);
-  await page.getByRole("link", { name: "Review" }).click();
+  await page.getByRole("link", { name: "Review", exact: true }).click();
   const stats = page.getByTestId(`rejected-${E2E.annotator.email}`);
   await expect(stats).toHaveText("0");
   const row = page.getByTestId("annotation-row").first();

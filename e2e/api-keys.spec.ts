@@ -7,7 +7,7 @@ import { signIn } from "./fixtures/auth";
 test("admin creates, uses and revokes an export API key", async ({ page, request }) => {
   const name = `e2e-key-${Date.now()}`;
   await signIn(page, E2E.admin.email, E2E.admin.password);
-  await page.getByRole("link", { name: "API keys" }).click();
+  await page.getByRole("link", { name: "API keys", exact: true }).click();
   await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
 
   const form = page.getByRole("form", { name: "Create a key" });
@@ -59,7 +59,7 @@ test("admin creates, uses and revokes an export API key", async ({ page, request
   expect((await refused.json()).error.code).toBe("unauthorized");
 
   // The audit log has the creation and the revocation, never the secret.
-  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("link", { name: "Audit log", exact: true }).click();
   await expect(page.getByTestId("audit-table")).toContainText("created API key");
   await expect(page.getByTestId("audit-table")).toContainText("revoked API key");
   expect(await page.content()).not.toContain(secret);

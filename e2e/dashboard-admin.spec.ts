@@ -20,7 +20,7 @@ test("import a prompts file with errors, read the report, accept the valid rows"
 }) => {
   const stamp = Date.now();
   await signIn(page, E2E.admin.email, E2E.admin.password);
-  await page.getByRole("link", { name: "Prompts" }).click();
+  await page.getByRole("link", { name: "Prompts", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Prompts", exact: true })).toBeVisible();
   const fileInput = page.getByLabel("Prompts file");
 
@@ -98,7 +98,7 @@ test("import a prompts file with errors, read the report, accept the valid rows"
   await page.screenshot({ path: "test-results/admin-prompts.png", fullPage: true });
 
   // The import is in the audit log, and the log filters by action.
-  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByRole("link", { name: "Audit log", exact: true }).click();
   await page.getByLabel("Action").selectOption("prompts.import");
   const audit = page.getByTestId("audit-table");
   await expect(audit).toContainText("imported prompts from file");
@@ -111,7 +111,7 @@ test("reset an annotator's password, then disable the account", async ({ page })
   await signIn(page, E2E.admin.email, E2E.admin.password);
   await createAnnotator(page, email, "first-password-1");
 
-  await page.getByRole("link", { name: "Annotators" }).click();
+  await page.getByRole("link", { name: "Annotators", exact: true }).click();
   const row = page.getByTestId(`annotator-${email}`);
   await expect(row).toContainText("active");
   page.once("dialog", (d) => void d.accept());
@@ -144,7 +144,7 @@ test("reset an annotator's password, then disable the account", async ({ page })
 
 test("the models page shows the lineage from the first policy", async ({ page, request }) => {
   await signIn(page, E2E.admin.email, E2E.admin.password);
-  await page.getByRole("link", { name: "Models" }).click();
+  await page.getByRole("link", { name: "Models", exact: true }).click();
   const tree = page.getByRole("tree", { name: "Model lineage" });
   await expect(tree).toBeVisible();
   const root = tree.locator('[data-testid^="model-"]').first();

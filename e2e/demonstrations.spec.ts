@@ -71,7 +71,7 @@ test("write a demonstration, a reviewer approves it, it appears in the export", 
   await page.screenshot({ path: "test-results/review-demonstrations.png", fullPage: true });
 
   // A program reads it through the export API.
-  await page.getByRole("link", { name: "API keys" }).click();
+  await page.getByRole("link", { name: "API keys", exact: true }).click();
   const keyForm = page.getByRole("form", { name: "Create a key" });
   await keyForm.getByLabel("Name").fill(`e2e-demos-${tag}`);
   await keyForm.getByLabel("demonstrations:read").check();

@@ -43,7 +43,7 @@ test("an admin trains a reward model, watches the progress, and sees Table 8", a
   }
 
   await signInPage(page, E2E.admin.email, E2E.admin.password);
-  await page.getByRole("link", { name: "Jobs" }).click();
+  await page.getByRole("link", { name: "Jobs", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Jobs and reward models" })).toBeVisible();
   const form = page.getByRole("form", { name: "Train reward models" });
   await form.getByRole("checkbox", { name: "safety", exact: true }).uncheck();

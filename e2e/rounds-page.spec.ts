@@ -81,7 +81,7 @@ test("round page: configure with the form, collect, watch progress, train and se
 }) => {
   test.setTimeout(360_000);
   await signInPage(page, E2E.admin.email, E2E.admin.password);
-  await page.getByRole("link", { name: "Rounds" }).click();
+  await page.getByRole("link", { name: "Rounds", exact: true }).click();
   const create = page.getByRole("form", { name: "Create a round" });
   await create.getByLabel("Name").fill("Dashboard round");
   await create.getByRole("button", { name: "Create round" }).click();

@@ -8,7 +8,7 @@ test("create a round, see a refused move explained, and a bad configuration name
   page,
 }) => {
   await signIn(page, E2E.admin.email, E2E.admin.password);
-  await page.getByRole("link", { name: "Rounds" }).click();
+  await page.getByRole("link", { name: "Rounds", exact: true }).click();
   const form = page.getByRole("form", { name: "Create a round" });
   await form.getByLabel("Name").fill("Second round");
   await form.getByRole("button", { name: "Create round" }).click();
