@@ -2,7 +2,10 @@ import "server-only";
 // NDJSON lines built by the database: the same rows as query.ts, but each one comes back as the
 // finished line of its format (native, TRL, HH-RLHF) — cursor, timestamps, margin, agreement,
 // pseudonyms and votes included — so this process only concatenates text. Byte for byte the
-// output of formats.ts (lines.db.test.ts compares the two on the same data).
+// output of formats.ts (lines.db.test.ts compares the two on the same data). One exception: the
+// native line's context (jsonb) comes back as jsonb prints it and is compacted here with
+// JSON.parse / JSON.stringify, which is what formats.ts does too; doing it in SQL (a regular
+// expression) cost ~55 µs a row, more than the rest of the line.
 //
 // On PostgreSQL a whole export is one query read through a server-side cursor (no re-planning or
 // re-joining per batch; memory stays at one batch); on the embedded PGlite, whose single backend
@@ -22,13 +25,6 @@ const j = (expr: string) => `coalesce(to_json(${expr})::text, 'null')`;
 /** ISO 8601 in UTC with milliseconds, as Date.toISOString() (timestamp(3) columns hold UTC). */
 const iso = (expr: string) => `to_char(${expr}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/**
- * jsonb as JSON.stringify(JSON.parse(text)) writes it: jsonb prints ", " and ": " between items,
- * JSON.stringify nothing; the pattern skips over strings so text inside them is untouched.
- */
-const compact = (expr: string) =>
-  `regexp_replace((${expr})::text, '("(?:[^"\\\\]|\\\\.)*")|([,:]) ', '\\1\\2', 'g')`;
-
 /** formats.ts sampling(): the known keys of a variant's settings, in order, when of the right type. */
 function sampling(col: string): string {
   const key = (name: string, type: "string" | "number") =>
@@ -36,8 +32,8 @@ function sampling(col: string): string {
   return `'{' || concat_ws(',', ${key("model", "string")}, ${key("temperature", "number")}, ${key("topP", "number")}, ${key("maxTokens", "number")}, ${key("seed", "number")}) || '}'`;
 }
 
-/** formats.ts messages(): the context when it is an array, else []. */
-const context = `CASE WHEN jsonb_typeof(c.context) = 'array' THEN ${compact("c.context")} ELSE '[]' END`;
+/** formats.ts messages(): the context when it is an array, else [] (compacted by the caller). */
+const context = `CASE WHEN jsonb_typeof(c.context) = 'array' THEN c.context::text ELSE '[]' END`;
 
 /** The TRL prompt: each message as {role, content}. */
 const trlPrompt = `CASE WHEN jsonb_typeof(c.context) = 'array' THEN '[' || coalesce((
@@ -50,12 +46,7 @@ const hhHistory = `CASE WHEN jsonb_typeof(c.context) = 'array' THEN coalesce((
     FROM jsonb_array_elements(c.context) WITH ORDINALITY AS x(m, i)), '') ELSE '' END`;
 
 /** The line of `format` for one row of the FROM clause below. `p` adds a parameter. */
-function lineSql(
-  format: TLineFormat,
-  p: (v: unknown) => string,
-  o: TFormatOptions,
-  pseudonyms: string,
-): string {
+function lineSql(format: TLineFormat, p: (v: unknown) => string, o: TFormatOptions): string {
   const margins = EXPORT_MARGIN_TABLES[o.margin];
   // The margin as JSON.stringify writes the number, passed as text.
   const margin = () =>
@@ -68,7 +59,8 @@ function lineSql(
   if (format === "hh-rlhf")
     return `(SELECT '{"chosen":' || to_json(h || E'\\n\\nAssistant: ' || ${chosen})::text || ',"rejected":'
       || to_json(h || E'\\n\\nAssistant: ' || ${rejected})::text || '}' FROM (SELECT ${hhHistory} AS h) hh)`;
-  const pseudonym = (col: string) => `to_json(${pseudonyms} ->> ${col})::text`;
+  // Pseudonyms come JSON-quoted from the pseudonym table joined as `pa` (and `po` for votes).
+
   const cursor = `rtrim(translate(encode(convert_to((extract(epoch FROM a."createdAt") * 1000)::bigint || '.' || a.id, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`;
   const response = (side: "A" | "B") =>
     `'{"text":' || to_json(c."response${side}")::text || ',"modelVersionId":' || ${j(`c."model${side}Id"`)}
@@ -82,8 +74,8 @@ function lineSql(
     || '","promptId":' || to_json(c."promptId")::text
     || ',"dialogueId":' || ${j('c."dialogueId"')}
     || ',"turnIndex":' || c."turnIndex"
-    || ',"context":' || ${context}
-    || ',"responses":{"A":' || ${response("A")} || ',"B":' || ${response("B")}
+    || ',"context":' AS line, ${context} AS context,
+    '' || ',"responses":{"A":' || ${response("A")} || ',"B":' || ${response("B")}
     || '},"identicalResponses":' || CASE WHEN c.identical THEN 'true' ELSE 'false' END
     || ',"displayedOrder":' || CASE WHEN c.swapped THEN '"BA"' ELSE '"AB"' END
     || ',"choice":"' || a.choice::text
@@ -94,19 +86,20 @@ function lineSql(
     || ',"chosenUnsafeOtherSafe":' || CASE WHEN a."chosenUnsafeOtherSafe" THEN 'true' ELSE 'false' END
     || ',"flags":[' || array_to_string(ARRAY(SELECT to_json(f)::text FROM unnest(a.flags) f), ',')
     || '],"note":' || ${j("a.note")}
-    || ',"annotator":' || ${pseudonym('a."annotatorId"')}
+    || ',"annotator":' || pa.p
     || ',"timeSpentMs":' || a."timeSpentMs"
     || ',"source":"' || s.source::text
     || '","reviewStatus":"' || coalesce(rv.decision::text, 'unreviewed')
     || '","agreement":' || CASE WHEN v.n > 0 THEN to_json(v.agree::float8 / v.n)::text ELSE '1' END
     || ',"votes":' || CASE WHEN v.n > 1 THEN '[' || (
-      SELECT string_agg('{"annotator":' || ${pseudonym('o."annotatorId"')} || ',"choice":"' || o.choice::text
+      SELECT string_agg('{"annotator":' || po.p || ',"choice":"' || o.choice::text
         || '","degree":"' || o.degree::text || '","safetyLabel":' || ${j('o."safetyLabel"::text')}
         || ',"chosenUnsafeOtherSafe":' || CASE WHEN o."chosenUnsafeOtherSafe" THEN 'true' ELSE 'false' END
         || ',"createdAt":"' || ${iso('o."createdAt"')} || '"}', ',' ORDER BY o."createdAt", o.id)
       FROM assignment os JOIN annotation o ON o."assignmentId" = os.id
+        JOIN pseudonym po ON po.id = o."annotatorId"
       WHERE os."comparisonId" = a."comparisonId") || ']' ELSE 'null' END
-    || '}'`;
+    || '}' AS rest`;
 }
 
 /** The statement for `format`: the line, and the row's createdAt and id (its cursor). */
@@ -121,14 +114,26 @@ export function linesSql(
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const p = (v: unknown) => `$${values.push(v)}`;
-  // Only the native format names annotators (an unused parameter would have no type).
-  const map = format === "native" ? `${p(JSON.stringify(pseudonyms))}::jsonb` : "";
+  // Only the native format names annotators: a table of (user id, JSON-quoted pseudonym).
+  const ids = Object.keys(pseudonyms);
+  const table =
+    format === "native"
+      ? `WITH pseudonym AS MATERIALIZED (SELECT * FROM unnest(${p(ids)}::text[], ${p(
+          ids.map((id) => JSON.stringify(pseudonyms[id])),
+        )}::text[]) AS t(id, p)) `
+      : "";
   const where = whereClause(filter, after, until, values);
-  const text = `SELECT a."createdAt", a.id, ${lineSql(format, p, o, map)} AS line
+  const line = lineSql(format, p, o);
+  const text = `${table}SELECT a."createdAt", a.id, ${format === "native" ? line : `${line} AS line`}
     FROM annotation a
     JOIN assignment s ON s.id = a."assignmentId"
     JOIN comparison c ON c.id = a."comparisonId"
-    JOIN round r ON r.id = c."roundId"
+    JOIN round r ON r.id = c."roundId"${
+      format === "native"
+        ? `
+    LEFT JOIN pseudonym pa ON pa.id = a."annotatorId"`
+        : ""
+    }
     LEFT JOIN model_version ma ON ma.id = c."modelAId"
     LEFT JOIN model_version mb ON mb.id = c."modelBId"
     LEFT JOIN LATERAL (
@@ -147,7 +152,28 @@ export function linesSql(
   return { text, values };
 }
 
+/** A row as the query returns it: the native format's line is cut around its context. */
+type TLineDbRow = {
+  createdAt: Date;
+  id: string;
+  line: string | null;
+  context?: string;
+  rest?: string | null;
+};
+
 export type TLineRow = { createdAt: Date; id: string; line: string };
+
+/** The finished line: the native context compacted as formats.ts writes it. */
+function finish(row: TLineDbRow): TLineRow {
+  // A NULL anywhere in the concatenation (an annotator without a pseudonym) would be a wrong line.
+  if (row.line === null || row.rest === null)
+    throw new Error(`export: the line of annotation ${row.id} could not be built`);
+  const line =
+    row.rest === undefined
+      ? row.line
+      : row.line + JSON.stringify(JSON.parse(row.context!)) + row.rest;
+  return { createdAt: row.createdAt, id: row.id, line };
+}
 
 /**
  * Every annotator's pseudonym (formats.ts annotatorPseudonymizer), for the query to look up: an
@@ -193,7 +219,7 @@ export async function* lineBatches(
   let left = plan.limit ?? Infinity;
   const fetch = (after: TExportCursor | null, want: number) => {
     const q = linesSql(format, plan.filter, after, plan.until, plan.format, pseudonyms, want);
-    return db.query<TLineRow>(q).then(({ rows }) => ({ rows, want }));
+    return db.query<TLineDbRow>(q).then(({ rows }) => ({ rows: rows.map(finish), want }));
   };
   let pending: ReturnType<typeof fetch> | null = fetch(plan.after, Math.min(plan.batchSize, left));
   while (pending) {
@@ -210,6 +236,12 @@ export async function* lineBatches(
   }
 }
 
+/**
+ * Rows per FETCH from the cursor: no planning per fetch, so small fetches cost little, and they
+ * keep this process's memory low (a 5,000-row batch is ~9 MB of text, garbage soon after).
+ */
+const CURSOR_FETCH_ROWS = 1000;
+
 async function* cursorBatches(
   connect: () => Promise<pg.PoolClient>,
   plan: TLinesPlan,
@@ -217,6 +249,7 @@ async function* cursorBatches(
   pseudonyms: Record<string, string>,
 ): AsyncGenerator<TLineRow[]> {
   const client = await connect();
+  const fetchRows = Math.min(plan.batchSize, CURSOR_FETCH_ROWS);
   let broken = false;
   try {
     // REPEATABLE READ: the cursor reads one snapshot, so the export is the rows committed when it
@@ -227,11 +260,14 @@ async function* cursorBatches(
       text: `DECLARE export_lines NO SCROLL CURSOR FOR ${q.text}`,
       values: q.values,
     });
-    const fetch = () => client.query<TLineRow>(`FETCH ${plan.batchSize} FROM export_lines`);
+    const fetch = () =>
+      client
+        .query<TLineDbRow>(`FETCH ${fetchRows} FROM export_lines`)
+        .then(({ rows }) => ({ rows: rows.map(finish) }));
     let pending = fetch();
     for (;;) {
       const { rows } = await pending;
-      if (rows.length < plan.batchSize) {
+      if (rows.length < fetchRows) {
         if (rows.length > 0) yield rows;
         break;
       }
