@@ -82,6 +82,9 @@ async function main() {
       ADMIN_PASSWORD: admin.password,
       // The web process logs the statements of each tRPC request (lib/db.ts withQueryStats).
       PAIRWISE_QUERY_STATS: "1",
+      // The clients stand for many people at many addresses (X-Forwarded-For, set per client), as
+      // behind one reverse proxy: otherwise the per-address sign-in limit refuses all but 30.
+      PAIRWISE_TRUSTED_PROXIES: "1",
     },
     readyPattern: /Pairwise is running at/,
     timeoutMs: 600_000,

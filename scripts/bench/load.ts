@@ -132,7 +132,13 @@ async function runBackend(backend: "pglite" | "postgres"): Promise<TResult> {
       databaseUrl,
       worker: false,
       // The web process logs each tRPC request's statements (lib/db.ts withQueryStats).
-      env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, PAIRWISE_QUERY_STATS: "1" },
+      env: {
+        ADMIN_EMAIL: admin.email,
+        ADMIN_PASSWORD: admin.password,
+        PAIRWISE_QUERY_STATS: "1",
+        // Many clients at many addresses (X-Forwarded-For), as behind one reverse proxy.
+        PAIRWISE_TRUSTED_PROXIES: "1",
+      },
       log: (name, line) => {
         const m = /\[query-stats\] (annotation\.(?:next|submit)) queries=(\d+)/.exec(line);
         if (name !== "web" || !m) return;
