@@ -10,7 +10,7 @@ import type { TStartDialogue } from "@/lib/shared/annotation";
 import type { TAxis, TMessage } from "@/lib/shared/protocol";
 import { parseRoundConfig, type TRoundConfig } from "@/lib/shared/round-config";
 import { initialStatus } from "./lifecycle";
-import { ITEM_INCLUDE, toItemView, type TItemView } from "./view";
+import { ITEM_INCLUDE, itemViewOf, toItemView, type TItemRow, type TItemView } from "./view";
 
 export type TRandom = () => number;
 
@@ -64,8 +64,8 @@ export async function currentItem(annotatorId: string, now: Date): Promise<TItem
 /**
  * Resume, gold, pool — or null when the annotator should start a new dialogue.
  *
- * One statement after the round is read (claimSql): leases that ran out are expired, the held item
- * is resumed, else the first candidate of gold / pool / blind side-by-side is locked with
+ * One statement after the round is read (claimSql), which also returns the item's view: leases
+ * that ran out are expired, the held item is resumed, else the first candidate of gold / pool / blind side-by-side is locked with
  * SKIP LOCKED (so two annotators asking at once never get the same single-annotator item) and an
  * assignment is inserted for it.
  */
@@ -81,13 +81,9 @@ export async function nextItem(annotatorId: string, now: Date, random: TRandom =
     candidates.push(poolCandidateSql(round.id, annotatorId, now));
   }
   candidates.push(humanEvalCandidateSql(annotatorId, now));
-  const rows = await prisma.$queryRaw<{ id: string; claimed: boolean }[]>(
-    claimSql(annotatorId, now, lease, candidates),
-  );
-  const assignmentId = rows[0]?.id ?? null;
-  if (!active && !assignmentId)
-    throw new DomainError("CONFLICT", "No round is collecting right now");
-  return assignmentId ? loadItem(assignmentId) : null;
+  const [row] = await prisma.$queryRaw<TItemRow[]>(claimSql(annotatorId, now, lease, candidates));
+  if (!active && !row) throw new DomainError("CONFLICT", "No round is collecting right now");
+  return row ? itemViewOf(row) : null;
 }
 
 /**
@@ -107,7 +103,7 @@ function claimSql(annotatorId: string, now: Date, lease: Date, candidates: Prism
       UPDATE assignment SET status = 'expired', "finishedAt" = ${ts(now)}
       WHERE status = 'assigned' AND "leaseExpiresAt" < ${ts(now)} RETURNING id
     ), held AS (
-      SELECT id FROM assignment
+      SELECT id, "comparisonId", source, "leaseExpiresAt" FROM assignment
       WHERE "annotatorId" = ${annotatorId} AND status = 'assigned' AND "leaseExpiresAt" >= ${ts(now)}
       ORDER BY "assignedAt" DESC LIMIT 1
     ), candidate AS (
@@ -115,9 +111,14 @@ function claimSql(annotatorId: string, now: Date, lease: Date, candidates: Prism
     ), claimed AS (
       INSERT INTO assignment (id, "comparisonId", "annotatorId", source, "leaseExpiresAt")
       SELECT ${randomUUID()}, id, ${annotatorId}, source::"AssignmentSource", ${ts(lease)} FROM candidate
-      RETURNING id
+      RETURNING id, "comparisonId", source, "leaseExpiresAt"
     )
-    SELECT id, false AS claimed FROM held UNION ALL SELECT id, true AS claimed FROM claimed`;
+    SELECT x.id AS "assignmentId", x.source::text AS source, x."leaseExpiresAt",
+      c.id AS "comparisonId", c."dialogueId", c.axis::text AS axis, c."turnIndex", c.context,
+      c.status::text AS status, c.error, c."responseA", c."responseB", c.swapped, r.config,
+      r.number AS "roundNumber"
+    FROM (SELECT * FROM held UNION ALL SELECT * FROM claimed) x
+    JOIN comparison c ON c.id = x."comparisonId" JOIN round r ON r.id = c."roundId"`;
 }
 
 /** A timestamp(3) parameter: the columns hold UTC without a zone. */
