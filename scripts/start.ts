@@ -7,8 +7,9 @@ import path from "node:path";
 import { runToEnd, startService, type TService } from "@/lib/platform/services";
 
 /**
- * Concurrent annotators the embedded PGlite serves with a submit p95 under 150 ms on a 2-core
- * machine (bench:annotators, 5 s think time; docs/benchmarks.md, "Data path at team scale").
+ * Concurrent annotators the embedded PGlite serves with a submit p95 under 150 ms on an idle 2-core
+ * machine (bench:annotators, 5 s think time; docs/benchmarks.md, "Data path at team scale": an
+ * estimate from a quiet-machine run and the statements removed since, not a quiet measurement).
  * Its one backend runs every query in turn, so past this the queue, not the work, sets latency.
  */
 const PGLITE_COMFORTABLE_ANNOTATORS = 50;
@@ -188,7 +189,7 @@ async function main() {
         ...(process.env.DATABASE_URL
           ? []
           : [
-              `           comfortable for about ${PGLITE_COMFORTABLE_ANNOTATORS} annotators at once (submit p95 < 150 ms on 2 cores);`,
+              `           comfortable for about ${PGLITE_COMFORTABLE_ANNOTATORS} annotators at once (submit p95 < 150 ms, idle 2 cores);`,
               "           for more: DATABASE_URL=postgres://user@host:5432/db npm start",
             ]),
         ` engine:   ${withEngine ? env.ENGINE_URL : "off (PAIRWISE_ENGINE=off)"}`,
