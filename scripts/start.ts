@@ -8,8 +8,8 @@ import { runToEnd, startService, type TService } from "@/lib/platform/services";
 
 /**
  * Concurrent annotators the embedded PGlite serves with a submit p95 under 150 ms on an idle 2-core
- * machine (bench:annotators, 5 s think time; docs/benchmarks.md, "Data path at team scale": an
- * estimate from a quiet-machine run and the statements removed since, not a quiet measurement).
+ * machine (bench:annotators, 5 s think time: submit p95 94 ms at 50, measured with the cores
+ * shared; docs/benchmarks.md, "Data path at team scale").
  * Its one backend runs every query in turn, so past this the queue, not the work, sets latency.
  */
 const PGLITE_COMFORTABLE_ANNOTATORS = 50;
