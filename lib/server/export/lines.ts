@@ -59,8 +59,8 @@ function lineSql(format: TLineFormat, p: (v: unknown) => string, o: TFormatOptio
   if (format === "hh-rlhf")
     return `(SELECT '{"chosen":' || to_json(h || E'\\n\\nAssistant: ' || ${chosen})::text || ',"rejected":'
       || to_json(h || E'\\n\\nAssistant: ' || ${rejected})::text || '}' FROM (SELECT ${hhHistory} AS h) hh)`;
-  // Pseudonyms come JSON-quoted from the pseudonym table joined as `pa` (and `po` for votes).
-
+  // Pseudonyms come JSON-quoted from the pseudonym table joined as `pa` (and `po` for votes); a
+  // missing one makes the line NULL, which finish() refuses.
   const cursor = `rtrim(translate(encode(convert_to((extract(epoch FROM a."createdAt") * 1000)::bigint || '.' || a.id, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`;
   const response = (side: "A" | "B") =>
     `'{"text":' || to_json(c."response${side}")::text || ',"modelVersionId":' || ${j(`c."model${side}Id"`)}
@@ -75,7 +75,7 @@ function lineSql(format: TLineFormat, p: (v: unknown) => string, o: TFormatOptio
     || ',"dialogueId":' || ${j('c."dialogueId"')}
     || ',"turnIndex":' || c."turnIndex"
     || ',"context":' AS line, ${context} AS context,
-    '' || ',"responses":{"A":' || ${response("A")} || ',"B":' || ${response("B")}
+    ',"responses":{"A":' || ${response("A")} || ',"B":' || ${response("B")}
     || '},"identicalResponses":' || CASE WHEN c.identical THEN 'true' ELSE 'false' END
     || ',"displayedOrder":' || CASE WHEN c.swapped THEN '"BA"' ELSE '"AB"' END
     || ',"choice":"' || a.choice::text
@@ -92,12 +92,12 @@ function lineSql(format: TLineFormat, p: (v: unknown) => string, o: TFormatOptio
     || '","reviewStatus":"' || coalesce(rv.decision::text, 'unreviewed')
     || '","agreement":' || CASE WHEN v.n > 0 THEN to_json(v.agree::float8 / v.n)::text ELSE '1' END
     || ',"votes":' || CASE WHEN v.n > 1 THEN '[' || (
-      SELECT string_agg('{"annotator":' || po.p || ',"choice":"' || o.choice::text
+      SELECT CASE WHEN bool_and(po.p IS NOT NULL) THEN string_agg('{"annotator":' || po.p || ',"choice":"' || o.choice::text
         || '","degree":"' || o.degree::text || '","safetyLabel":' || ${j('o."safetyLabel"::text')}
         || ',"chosenUnsafeOtherSafe":' || CASE WHEN o."chosenUnsafeOtherSafe" THEN 'true' ELSE 'false' END
-        || ',"createdAt":"' || ${iso('o."createdAt"')} || '"}', ',' ORDER BY o."createdAt", o.id)
+        || ',"createdAt":"' || ${iso('o."createdAt"')} || '"}', ',' ORDER BY o."createdAt", o.id) END
       FROM assignment os JOIN annotation o ON o."assignmentId" = os.id
-        JOIN pseudonym po ON po.id = o."annotatorId"
+        LEFT JOIN pseudonym po ON po.id = o."annotatorId"
       WHERE os."comparisonId" = a."comparisonId") || ']' ELSE 'null' END
     || '}' AS rest`;
 }
