@@ -238,8 +238,8 @@ export async function* lineBatches(
 
 /**
  * Rows per FETCH from the cursor: no planning per fetch, so small fetches cost little, and they
- * keep this process's memory low (a 5,000-row batch is ~9 MB of text, garbage soon after). 250
- * measured the lowest peak RSS of 5,000 / 1,000 / 250 on 1 M comparisons, at no cost in time.
+ * keep this process's memory low (a 5,000-row batch is ~9 MB of text, garbage soon after). On 1 M
+ * comparisons 250 rows peaked at 375 MiB RSS against 409 MiB for 1,000, and was no slower.
  */
 const CURSOR_FETCH_ROWS = 250;
 
