@@ -3,11 +3,43 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type Prisma } from "@/lib/generated/prisma/client";
-import { env } from "@/lib/env";
+import { env, optionalVar } from "@/lib/env";
 
 /** A new client on `url` (tests and scripts that own their database call `$disconnect()` themselves). */
 export function createPrisma(url: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  const adapter = new PrismaPg({ connectionString: url });
+  if (!optionalVar("PAIRWISE_QUERY_STATS")) return new PrismaClient({ adapter });
+  // Benchmarks (PAIRWISE_QUERY_STATS=1): every statement counted against the request it serves.
+  const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  client.$on("query", (e) => {
+    const stats = queryStatsScope.getStore();
+    if (!stats) return;
+    stats.queries += 1;
+    stats.ms += e.duration;
+  });
+  return client;
+}
+
+export type TQueryStats = { queries: number; ms: number };
+const globalForStats = globalThis as unknown as {
+  pairwiseQueryStats?: AsyncLocalStorage<TQueryStats>;
+};
+const queryStatsScope = (globalForStats.pairwiseQueryStats ??=
+  new AsyncLocalStorage<TQueryStats>());
+
+/**
+ * Runs `fn` counting the statements it sends through `prisma` (and their time as Prisma reports
+ * it), when PAIRWISE_QUERY_STATS is set; otherwise the stats stay at zero.
+ */
+export async function withQueryStats<T>(fn: () => Promise<T>): Promise<[T, TQueryStats]> {
+  const stats = { queries: 0, ms: 0 };
+  const result = await queryStatsScope.run(stats, fn);
+  return [result, stats];
+}
+
+/** Whether PAIRWISE_QUERY_STATS is set (benchmarks read the counts from the web log). */
+export function queryStatsEnabled(): boolean {
+  return Boolean(optionalVar("PAIRWISE_QUERY_STATS"));
 }
 
 // Next dev re-evaluates modules on every edit; keeping the client on globalThis stops each reload

@@ -21,6 +21,8 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "40" },
     seconds: { type: "string", default: "60" },
     port: { type: "string", default: "3200" },
+    "pglite-port": { type: "string", default: "54350" },
+    "engine-port": { type: "string", default: "8750" },
     /** Mean pause between items, as a person reads and decides (0 = saturation test). */
     "think-ms": { type: "string", default: "2000" },
   },
@@ -29,10 +31,15 @@ const N = Number(values.annotators);
 const PAIRS = Number(values.pairs);
 const SECONDS = Number(values.seconds);
 const PORT = Number(values.port);
+const PGLITE_PORT = Number(values["pglite-port"]);
+const ENGINE_PORT = Number(values["engine-port"]);
 const THINK_MS = Number(values["think-ms"]);
-if (![N, PAIRS, SECONDS, PORT].every((x) => Number.isInteger(x) && x > 0) || !(THINK_MS >= 0)) {
+if (
+  ![N, PAIRS, SECONDS, PORT, PGLITE_PORT, ENGINE_PORT].every((x) => Number.isInteger(x) && x > 0) ||
+  !(THINK_MS >= 0)
+) {
   console.error(
-    "--annotators, --pairs, --seconds and --port must be positive integers, --think-ms ≥ 0",
+    "--annotators, --pairs, --seconds, --port, --pglite-port and --engine-port must be positive integers, --think-ms ≥ 0",
   );
   process.exit(2);
 }
@@ -48,6 +55,16 @@ function row(name: string, ms: number[]) {
   return `| ${name.padEnd(10)} | ${String(s.length).padStart(6)} | ${f(percentile(s, 50))} | ${f(percentile(s, 95))} | ${f(percentile(s, 99))} | ${f(s.at(-1) ?? NaN)} |`;
 }
 
+/** Statements per request from the web log, counted while the clients run. */
+const queryStats: Record<string, { requests: number; queries: number; ms: number }> = {};
+let measuring = false;
+
+function statsLine(path: string): string {
+  const q = queryStats[path];
+  if (!q?.requests) return `${path}: no query stats in the web log`;
+  return `${path}: ${(q.queries / q.requests).toFixed(1)} statements per request (session lookup included), ${(q.ms / q.requests).toFixed(1)} ms of database time per request as Prisma reports it (${q.requests} requests)`;
+}
+
 async function main() {
   console.log(`starting the platform in ${dataDir} …`);
   const platform = await startService({
@@ -59,16 +76,31 @@ async function main() {
       ...process.env,
       PORT: String(PORT),
       PAIRWISE_DATA_DIR: dataDir,
-      PGLITE_PORT: String(PORT + 1000),
-      ENGINE_PORT: String(PORT + 2000),
+      PGLITE_PORT: String(PGLITE_PORT),
+      ENGINE_PORT: String(ENGINE_PORT),
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
+      // The web process logs the statements of each tRPC request (lib/db.ts withQueryStats).
+      PAIRWISE_QUERY_STATS: "1",
+      // The clients stand for many people at many addresses (X-Forwarded-For, set per client), as
+      // behind one reverse proxy: otherwise the per-address sign-in limit refuses all but 30.
+      PAIRWISE_TRUSTED_PROXIES: "1",
     },
     readyPattern: /Pairwise is running at/,
     timeoutMs: 600_000,
-    log: () => {},
+    log: (line) => {
+      const m = /\[query-stats\] (annotation\.(?:next|submit)) queries=(\d+) ms=([\d.]+)/.exec(
+        line,
+      );
+      if (m && measuring) {
+        const q = (queryStats[m[1]!] ??= { requests: 0, queries: 0, ms: 0 });
+        q.requests += 1;
+        q.queries += Number(m[2]);
+        q.ms += Number(m[3]);
+      }
+    },
   });
-  const db = createPrisma(`postgresql://postgres@127.0.0.1:${PORT + 1000}/postgres`);
+  const db = createPrisma(`postgresql://postgres@127.0.0.1:${PGLITE_PORT}/postgres`);
   try {
     const adminClient = platformClient(base, await signIn(base, admin.email, admin.password));
     const users = [];
@@ -114,6 +146,7 @@ async function main() {
     const submitMs: number[] = [];
     let errors = 0;
     const deadline = Date.now() + SECONDS * 1000;
+    measuring = true;
     await Promise.all(
       clients.map(async (client, i) => {
         let k = 0;
@@ -146,6 +179,7 @@ async function main() {
         }
       }),
     );
+    measuring = false;
     const stored = await db.annotation.count();
     console.log(
       [
@@ -160,6 +194,8 @@ async function main() {
         "",
         `submits ok: ${submitMs.length}, failed: ${errors}, annotations stored: ${stored}, ` +
           `throughput ${((nextMs.length + submitMs.length) / SECONDS).toFixed(1)} requests/s`,
+        statsLine("annotation.next"),
+        statsLine("annotation.submit"),
       ].join("\n"),
     );
     if (stored !== submitMs.length) {

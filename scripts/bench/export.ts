@@ -1,6 +1,7 @@
 // Benchmark: exporting comparisons as NDJSON from PostgreSQL through the real route handler.
 //
-//   npm run bench:export [-- --comparisons 1000000]
+//   npm run bench:export [-- --comparisons 1000000 --format native,trl,parquet --before
+//                           --keep | --database pairwise_bench_export_…]
 //
 // It creates a fresh database on the PostgreSQL server (TEST_POSTGRES_URL, default
 // postgresql://postgres@127.0.0.1:5432/postgres), applies the migrations, seeds synthetic rows in
@@ -8,11 +9,13 @@
 // of labels are reviewed), then calls the GET handler of app/api/v1/comparisons/route.ts in this
 // process with a real API key — the same code `next start` runs, minus Next's HTTP layer — and
 // reads the streamed body to the end, counting rows and bytes and sampling the RSS every 100 ms.
-// The database is dropped afterwards, also on failure.
+// The database is dropped afterwards, also on failure, unless --keep (then --database NAME reuses
+// it without seeding again). --before also times the code before issue 20 in the same run (rows
+// formatted by this process, keyset batches, JIT on) for the before/after ratio.
 import { randomBytes } from "node:crypto";
+import os from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { applyMigrations } from "@/lib/db/migrate";
 import { adminQuery, urlWithDatabase } from "@/lib/db/schema-engine";
 import { optionalVar } from "@/lib/env";
 
@@ -20,6 +23,9 @@ const { values } = parseArgs({
   options: {
     comparisons: { type: "string", default: "1000000" },
     format: { type: "string", default: "native" },
+    before: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+    database: { type: "string" },
   },
 });
 const N = Number(values.comparisons);
@@ -28,7 +34,17 @@ if (!Number.isInteger(N) || N < 1) {
   process.exit(2);
 }
 const baseUrl = optionalVar("TEST_POSTGRES_URL") ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const dbName = `pairwise_bench_export_${randomBytes(4).toString("hex")}`;
+const FORMATS = values.format.split(",");
+if (!FORMATS.every((f) => ["native", "trl", "hh-rlhf", "parquet"].includes(f))) {
+  console.error("--format: a comma-separated list of native, trl, hh-rlhf, parquet");
+  process.exit(2);
+}
+if (values.database !== undefined && !/^pairwise_bench_export_[0-9a-f]{8}$/.test(values.database)) {
+  console.error("--database: the name of a database kept by an earlier --keep run");
+  process.exit(2);
+}
+const reuse = values.database !== undefined;
+const dbName = values.database ?? `pairwise_bench_export_${randomBytes(4).toString("hex")}`;
 const url = urlWithDatabase(baseUrl, dbName);
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
@@ -88,85 +104,185 @@ async function seed(client: pg.Client) {
   return rows[0]!.n;
 }
 
-async function main() {
+type TRun = {
+  label: string;
+  rows: number;
+  bytes: number;
+  wall: number;
+  firstByteMs: number;
+  rssStart: number;
+  peak: number;
+  nodeCpuS: number;
+  tenths: number[];
+};
+
+/** Reads `body` to the end, timing it and sampling the RSS every 100 ms. */
+async function measure(
+  label: string,
+  open: () => Promise<ReadableStream<Uint8Array>>,
+  lines: boolean,
+): Promise<TRun> {
+  const rssStart = process.memoryUsage().rss;
+  let peak = rssStart;
+  const samples: number[] = [];
+  const timer = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
+    samples.push(rss);
+  }, 100);
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  const reader = (await open()).getReader();
+  let bytes = 0;
+  let rows = 0;
+  let firstByteMs = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!firstByteMs) firstByteMs = performance.now() - start;
+    bytes += value.length;
+    if (lines) for (let i = value.indexOf(10); i !== -1; i = value.indexOf(10, i + 1)) rows++;
+  }
+  const wall = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(timer);
+  // RSS over the run in tenths: flat memory means the later tenths are no higher than the first.
+  const tenths = Array.from({ length: 10 }, (_, i) => {
+    const part = samples.slice(
+      Math.floor((i * samples.length) / 10),
+      Math.floor(((i + 1) * samples.length) / 10),
+    );
+    return part.length ? Math.max(...part) : NaN;
+  });
+  const run = {
+    label,
+    rows,
+    bytes,
+    wall,
+    firstByteMs,
+    rssStart,
+    peak,
+    nodeCpuS: (cpu.user + cpu.system) / 1e6,
+    tenths,
+  };
   console.log(
-    `database ${dbName}: creating, migrating, seeding ${N.toLocaleString()} comparisons …`,
+    `${label}: ${wall.toFixed(1)} s, ${rows.toLocaleString("en")} lines, peak RSS ${mib(peak)} MiB`,
   );
-  await adminQuery(baseUrl, `CREATE DATABASE "${dbName}"`);
+  return run;
+}
+
+async function main() {
   const client = new pg.Client({ connectionString: url });
+  if (!reuse) {
+    console.log(
+      `database ${dbName}: creating, migrating, seeding ${N.toLocaleString()} comparisons …`,
+    );
+    await adminQuery(baseUrl, `CREATE DATABASE "${dbName}"`);
+  }
   try {
-    await applyMigrations(url);
+    let seedS = 0;
+    // Imported only when needed: the schema engine (WebAssembly) would weigh on the RSS measured.
+    if (!reuse) await (await import("@/lib/db/migrate")).applyMigrations(url);
     await client.connect();
-    const t0 = performance.now();
-    const labels = await seed(client);
-    const seedS = (performance.now() - t0) / 1000;
-    console.log(`seeded ${labels.toLocaleString()} labels in ${seedS.toFixed(1)} s`);
+    let labels: number;
+    if (reuse) {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM annotation`,
+      );
+      labels = rows[0]!.n;
+      console.log(`reusing ${dbName}: ${labels.toLocaleString()} labels`);
+    } else {
+      const t0 = performance.now();
+      labels = await seed(client);
+      seedS = (performance.now() - t0) / 1000;
+      console.log(`seeded ${labels.toLocaleString()} labels in ${seedS.toFixed(1)} s`);
+    }
+    const comparisons = (
+      await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM comparison`)
+    ).rows[0]!.n;
 
     process.env.DATABASE_URL = url;
     process.env.BETTER_AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
     const { createApiKey } = await import("@/lib/server/api-keys/keys");
     const { GET } = await import("@/app/api/v1/comparisons/route");
-    const { closeExportDb } = await import("@/lib/server/export/query");
+    const { closeExportDb, createExportDb } = await import("@/lib/server/export/query");
+    const { ndjsonStream, planFromQuery } = await import("@/lib/server/export/stream");
+    const { ZExportQuery } = await import("@/lib/shared/export");
+    await client.query(`DELETE FROM api_key WHERE name = 'bench'`);
     const key = await createApiKey("admin", { name: "bench", scopes: ["comparisons:read"] });
+    const secret = process.env.BETTER_AUTH_SECRET;
 
-    const rssStart = process.memoryUsage().rss;
-    let peak = rssStart;
-    const samples: number[] = [];
-    const timer = setInterval(() => {
-      const rss = process.memoryUsage().rss;
-      peak = Math.max(peak, rss);
-      samples.push(rss);
-    }, 100);
-    const cpu0 = process.cpuUsage();
-    const start = performance.now();
-    const res = await GET(
-      new Request(`http://127.0.0.1/api/v1/comparisons?format=${values.format}`, {
-        headers: { authorization: `Bearer ${key.secret}` },
-      }),
-    );
-    if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
-    let bytes = 0;
-    let rows = 0;
-    let firstByteMs = 0;
-    const reader = res.body!.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!firstByteMs) firstByteMs = performance.now() - start;
-      bytes += value.length;
-      for (let i = value.indexOf(10); i !== -1; i = value.indexOf(10, i + 1)) rows++;
+    const runs: TRun[] = [];
+    for (const format of FORMATS) {
+      const viaRoute = async () => {
+        const res = await GET(
+          new Request(`http://127.0.0.1/api/v1/comparisons?format=${format}`, {
+            headers: { authorization: `Bearer ${key.secret}` },
+          }),
+        );
+        if (res.status !== 200)
+          throw new Error(`export answered ${res.status}: ${await res.text()}`);
+        return res.body!;
+      };
+      const after = await measure(`${format} (now)`, viaRoute, format !== "parquet");
+      runs.push(after);
+      if (format !== "parquet" && format !== "native" && after.rows > labels)
+        throw new Error(`exported ${after.rows} rows, expected at most ${labels}`);
+      if (format === "native" && after.rows !== labels)
+        throw new Error(`exported ${after.rows} rows, expected ${labels}`);
+      if (values.before && format !== "parquet") {
+        // The code before issue 20: rows read in keyset batches with JIT on, formatted here.
+        const old = createExportDb(url, 4, { jit: true });
+        const q = ZExportQuery.parse({ format });
+        const plan = { ...planFromQuery(q, null, secret), lines: "node" as const };
+        const before = await measure(
+          `${format} (before)`,
+          async () => ndjsonStream(old, plan, format as "native" | "trl" | "hh-rlhf"),
+          true,
+        );
+        await old.end();
+        runs.push(before);
+        if (before.rows !== after.rows)
+          throw new Error(`before: ${before.rows} rows, now: ${after.rows}`);
+      }
     }
-    const wall = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const nodeCpuS = (cpu.user + cpu.system) / 1e6;
-    clearInterval(timer);
     await closeExportDb();
 
-    // RSS over the run in tenths: flat memory means the later tenths are no higher than the first.
-    const tenths = Array.from({ length: 10 }, (_, i) => {
-      const part = samples.slice(
-        Math.floor((i * samples.length) / 10),
-        Math.floor(((i + 1) * samples.length) / 10),
+    console.log();
+    console.log(
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(
+          " / ",
+        )}; ${comparisons.toLocaleString("en")} comparisons, ${labels.toLocaleString("en")} labels${seedS ? `, seeded in ${seedS.toFixed(0)} s` : ""}`,
+    );
+    console.log();
+    console.log(
+      `| export | rows | wall s | rows/s | MiB/s | first byte ms | RSS start MiB | RSS peak MiB | Node CPU s | output MiB |`,
+    );
+    console.log(`|---|---|---|---|---|---|---|---|---|---|`);
+    for (const r of runs)
+      console.log(
+        `| ${r.label} | ${r.rows ? r.rows.toLocaleString("en") : "–"} | ${r.wall.toFixed(1)} | ${r.rows ? Math.round(r.rows / r.wall).toLocaleString("en") : "–"} | ${(r.bytes / 2 ** 20 / r.wall).toFixed(1)} | ${r.firstByteMs.toFixed(0)} | ${mib(r.rssStart)} | ${mib(r.peak)} | ${r.nodeCpuS.toFixed(1)} | ${(r.bytes / 2 ** 20).toFixed(0)} |`,
       );
-      return part.length ? Math.max(...part) : NaN;
-    });
-    if (rows !== labels) throw new Error(`exported ${rows} rows, expected ${labels}`);
     console.log();
-    console.log(
-      `| comparisons | labels (rows) | format | seed s | export wall s | rows/s | MiB/s | first byte ms | RSS start MiB | RSS peak MiB | Node CPU s |`,
-    );
-    console.log(`|---|---|---|---|---|---|---|---|---|---|---|`);
-    console.log(
-      `| ${N.toLocaleString("en")} | ${rows.toLocaleString("en")} | ${values.format} | ${seedS.toFixed(0)} | ${wall.toFixed(1)} | ${Math.round(rows / wall).toLocaleString("en")} | ${(bytes / 2 ** 20 / wall).toFixed(1)} | ${firstByteMs.toFixed(0)} | ${mib(rssStart)} | ${mib(peak)} | ${nodeCpuS.toFixed(1)} |`,
-    );
-    console.log();
-    console.log(`RSS peak per tenth of the run (MiB): ${tenths.map((b) => mib(b)).join(", ")}`);
-    console.log(`output: ${(bytes / 2 ** 20).toFixed(0)} MiB`);
+    for (const r of runs)
+      console.log(
+        `${r.label}: RSS peak per tenth (MiB): ${r.tenths.map((b) => mib(b)).join(", ")}`,
+      );
+    for (const format of FORMATS) {
+      const now = runs.find((r) => r.label === `${format} (now)`);
+      const before = runs.find((r) => r.label === `${format} (before)`);
+      if (now && before)
+        console.log(
+          `${format}: before / now wall = ${(before.wall / now.wall).toFixed(2)}× (${before.wall.toFixed(1)} s → ${now.wall.toFixed(1)} s)`,
+        );
+    }
   } finally {
     await client.end().catch(() => {});
-    // BENCH_KEEP=1 keeps the database for EXPLAIN ANALYZE.
-    if (optionalVar("BENCH_KEEP")) {
-      console.log(`kept ${dbName} (drop it when done)`);
+    if (values.keep || reuse) {
+      console.log(`kept ${dbName} (reuse it with --database ${dbName}; drop it when done)`);
     } else {
       await adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
       console.log(`dropped ${dbName}`);

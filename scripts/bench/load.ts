@@ -8,7 +8,8 @@
 // item", "submit" and "sample a pair", and a markdown table for docs/benchmarks.md.
 //
 //   npm run bench:load [-- --annotators 200 --seconds 300 --think-ms 10000 --pairs 60
-//                          --backend both|pglite|postgres --port 3500]
+//                          --backend both|pglite|postgres --port 3210
+//                          --pglite-port 54351 --engine-port 8751]
 //
 // As in bench:annotators, the engine's generation on CPU is the bottleneck for new pairs, so a
 // sampler first samples `pairs` real pairs and those are opened to every annotator (overlap); a
@@ -33,7 +34,9 @@ const { values } = parseArgs({
     annotators: { type: "string", default: "200" },
     seconds: { type: "string", default: "300" },
     pairs: { type: "string", default: "60" },
-    port: { type: "string", default: "3500" },
+    port: { type: "string", default: "3210" },
+    "pglite-port": { type: "string", default: "54351" },
+    "engine-port": { type: "string", default: "8751" },
     /** Mean pause between getting an item and submitting it (a person reading and deciding). */
     "think-ms": { type: "string", default: "10000" },
     backend: { type: "string", default: "both" },
@@ -45,17 +48,19 @@ const N = Number(values.annotators);
 const SECONDS = Number(values.seconds);
 const PAIRS = Number(values.pairs);
 const PORT = Number(values.port);
+const PGLITE_PORT = Number(values["pglite-port"]);
+const ENGINE_PORT = Number(values["engine-port"]);
 const THINK_MS = Number(values["think-ms"]);
 const BACKENDS = (values.backend === "both" ? ["pglite", "postgres"] : [values.backend]) as (
   "pglite" | "postgres"
 )[];
 if (
-  ![N, SECONDS, PAIRS, PORT].every((x) => Number.isInteger(x) && x > 0) ||
+  ![N, SECONDS, PAIRS, PORT, PGLITE_PORT, ENGINE_PORT].every((x) => Number.isInteger(x) && x > 0) ||
   !(THINK_MS >= 0) ||
   !BACKENDS.every((b) => b === "pglite" || b === "postgres")
 ) {
   console.error(
-    "--annotators, --seconds, --pairs, --port: positive integers; --think-ms ≥ 0; --backend both|pglite|postgres",
+    "--annotators, --seconds, --pairs, --port, --pglite-port, --engine-port: positive integers; --think-ms ≥ 0; --backend both|pglite|postgres",
   );
   process.exit(2);
 }
@@ -122,9 +127,25 @@ async function runBackend(backend: "pglite" | "postgres"): Promise<TResult> {
     platform = await startPlatform({
       dataDir,
       webPort: PORT,
+      pglitePort: PGLITE_PORT,
+      enginePort: ENGINE_PORT,
       databaseUrl,
       worker: false,
-      env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password },
+      // The web process logs each tRPC request's statements (lib/db.ts withQueryStats).
+      env: {
+        ADMIN_EMAIL: admin.email,
+        ADMIN_PASSWORD: admin.password,
+        PAIRWISE_QUERY_STATS: "1",
+        // Many clients at many addresses (X-Forwarded-For), as behind one reverse proxy.
+        PAIRWISE_TRUSTED_PROXIES: "1",
+      },
+      log: (name, line) => {
+        const m = /\[query-stats\] (annotation\.(?:next|submit)) queries=(\d+)/.exec(line);
+        if (name !== "web" || !m) return;
+        const q = (queryStats[`${backend} ${m[1]}`] ??= { requests: 0, queries: 0 });
+        q.requests += 1;
+        q.queries += Number(m[2]);
+      },
     });
     return await measure(backend, platform, t0);
   } finally {
@@ -349,6 +370,13 @@ async function measure(
   }
 }
 
+/** Statements per request by "backend path", from the web log. */
+const queryStats: Record<string, { requests: number; queries: number }> = {};
+function perRequest(backend: string, path: string): string {
+  const q = queryStats[`${backend} ${path}`];
+  return q?.requests ? (q.queries / q.requests).toFixed(1) : "?";
+}
+
 const f = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en") : "–");
 function pcts(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);
@@ -367,6 +395,7 @@ function summary(r: TResult): string {
     `  submit     n=${r.submitMs.length}  p50/p95/p99 ms ${pcts(r.submitMs)}  max ${f(Math.max(...r.submitMs))}`,
     `  sample     n=${r.sampleMs.length}  p50/p95/p99 ms ${pcts(r.sampleMs)}`,
     `  submits: ${acked} acknowledged, ${refused} refused (4xx), ${unanswered} unanswered after 5 tries (${r.unansweredStored} of them stored); ${r.retries} retries`,
+    `  statements per request (setup included, session lookup included): next ${perRequest(r.backend, "annotation.next")}, submit ${perRequest(r.backend, "annotation.submit")}`,
     `  stored ${r.stored}; lost ${r.lost.length}, duplicated ${r.duplicated.length}, stored without a log entry ${r.phantom.length}, refused but stored ${r.refusedButStored.length}`,
     `  ${(requests / r.seconds).toFixed(1)} requests/s; client errors (next/start/sample): ${r.clientErrors.length}${r.clientErrors.length ? ` e.g. ${r.clientErrors[0]!.slice(0, 160)}` : ""}`,
     ...[...new Set(all.filter((e) => e.outcome !== "acked").map((e) => e.error?.slice(0, 120)))]

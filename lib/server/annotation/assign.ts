@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 // Handing out work: resume a held item, else a gold item at the round's rate, else an item from
 // the pool (overlap copies, items whose lease ran out), else nothing — the annotator then writes a
 // prompt or takes a queued one (startDialogue). Every hand-out is an Assignment under a lease.
@@ -9,7 +10,7 @@ import type { TStartDialogue } from "@/lib/shared/annotation";
 import type { TAxis, TMessage } from "@/lib/shared/protocol";
 import { parseRoundConfig, type TRoundConfig } from "@/lib/shared/round-config";
 import { initialStatus } from "./lifecycle";
-import { ITEM_INCLUDE, toItemView, type TItemView } from "./view";
+import { ITEM_INCLUDE, itemViewOf, toItemView, type TItemRow, type TItemView } from "./view";
 
 export type TRandom = () => number;
 
@@ -61,62 +62,73 @@ export async function currentItem(annotatorId: string, now: Date): Promise<TItem
 }
 
 /**
- * Claims one comparison for `annotatorId` inside a transaction. Rows are locked with
- * SKIP LOCKED so two annotators asking at once never get the same single-annotator item.
+ * Resume, gold, pool — or null when the annotator should start a new dialogue.
+ *
+ * One statement after the round is read (claimSql), which also returns the item's view: leases
+ * that ran out are expired, the held item is resumed, else the first candidate of gold / pool / blind side-by-side is locked with
+ * SKIP LOCKED (so two annotators asking at once never get the same single-annotator item) and an
+ * assignment is inserted for it.
  */
-async function claim(
-  tx: Prisma.TransactionClient,
-  sql: Prisma.Sql,
-  annotatorId: string,
-  source: "gold" | "overlap",
-  lease: Date,
-): Promise<string | null> {
-  const rows = await tx.$queryRaw<{ id: string }[]>(sql);
-  const id = rows[0]?.id;
-  if (!id) return null;
-  const a = await tx.assignment.create({
-    data: { comparisonId: id, annotatorId, source, leaseExpiresAt: lease },
-  });
-  return a.id;
-}
-
-/** Resume, gold, pool — or null when the annotator should start a new dialogue. */
 export async function nextItem(annotatorId: string, now: Date, random: TRandom = Math.random) {
-  await expireLeases(now);
-  const held = await currentItem(annotatorId, now);
-  if (held) return held;
   const active = await activeRound();
   const lease = active
     ? leaseEnd(active.config, now)
     : new Date(now.getTime() + DEFAULT_LEASE_MINUTES * 60_000);
+  const candidates: Prisma.Sql[] = [];
+  if (active) {
+    const { round, config } = active;
+    if (random() < config.goldRate) candidates.push(goldCandidateSql(round.id, annotatorId));
+    candidates.push(poolCandidateSql(round.id, annotatorId, now));
+  }
+  candidates.push(humanEvalCandidateSql(annotatorId, now));
+  const [row] = await prisma.$queryRaw<TItemRow[]>(claimSql(annotatorId, now, lease, candidates));
+  if (!active && !row) throw new DomainError("CONFLICT", "No round is collecting right now");
+  return row ? itemViewOf(row) : null;
+}
 
-  const assignmentId = await prisma.$transaction(async (tx) => {
-    if (active) {
-      const { round, config } = active;
-      if (random() < config.goldRate) {
-        const gold = await claim(
-          tx,
-          goldCandidateSql(round.id, annotatorId),
-          annotatorId,
-          "gold",
-          lease,
-        );
-        if (gold) return gold;
-      }
-      const pooled = await claim(
-        tx,
-        poolCandidateSql(round.id, annotatorId),
-        annotatorId,
-        "overlap",
-        lease,
-      );
-      if (pooled) return pooled;
-    }
-    return claim(tx, humanEvalCandidateSql(annotatorId), annotatorId, "overlap", lease);
-  });
-  if (!active && !assignmentId)
-    throw new DomainError("CONFLICT", "No round is collecting right now");
-  return assignmentId ? loadItem(assignmentId) : null;
+/**
+ * The whole hand-out as one statement. Its parts run on one snapshot, so the expiry (first CTE)
+ * is not visible to the others: they count a held assignment only while its lease runs
+ * (`HOLDS`), which is what the expiry makes true. The candidates are tried in order and the first
+ * that yields a row ends the search (UNION ALL under LIMIT 1 runs its branches one after another),
+ * so a later branch locks nothing when an earlier one found an item.
+ */
+function claimSql(annotatorId: string, now: Date, lease: Date, candidates: Prisma.Sql[]) {
+  const branches = Prisma.join(
+    candidates.map((c, i) => Prisma.sql`SELECT * FROM (${c}) ${Prisma.raw(`b${i}`)}`),
+    " UNION ALL ",
+  );
+  return Prisma.sql`
+    WITH expired AS (
+      UPDATE assignment SET status = 'expired', "finishedAt" = ${ts(now)}
+      WHERE status = 'assigned' AND "leaseExpiresAt" < ${ts(now)} RETURNING id
+    ), held AS (
+      SELECT id, "comparisonId", source, "leaseExpiresAt" FROM assignment
+      WHERE "annotatorId" = ${annotatorId} AND status = 'assigned' AND "leaseExpiresAt" >= ${ts(now)}
+      ORDER BY "assignedAt" DESC LIMIT 1
+    ), candidate AS (
+      SELECT * FROM (${branches}) x WHERE NOT EXISTS (SELECT 1 FROM held) LIMIT 1
+    ), claimed AS (
+      INSERT INTO assignment (id, "comparisonId", "annotatorId", source, "leaseExpiresAt")
+      SELECT ${randomUUID()}, id, ${annotatorId}, source::"AssignmentSource", ${ts(lease)} FROM candidate
+      RETURNING id, "comparisonId", source, "leaseExpiresAt"
+    )
+    SELECT x.id AS "assignmentId", x.source::text AS source, x."leaseExpiresAt",
+      c.id AS "comparisonId", c."dialogueId", c.axis::text AS axis, c."turnIndex", c.context,
+      c.status::text AS status, c.error, c."responseA", c."responseB", c.swapped, r.config,
+      r.number AS "roundNumber"
+    FROM (SELECT * FROM held UNION ALL SELECT * FROM claimed) x
+    JOIN comparison c ON c.id = x."comparisonId" JOIN round r ON r.id = c."roundId"`;
+}
+
+/** A timestamp(3) parameter: the columns hold UTC without a zone. */
+function ts(d: Date) {
+  return Prisma.sql`${d.toISOString()}::timestamp(3)`;
+}
+
+/** An assignment that holds its comparison at `now`: submitted, or assigned with its lease running. */
+function holds(now: Date) {
+  return Prisma.sql`(a.status = 'submitted' OR (a.status = 'assigned' AND a."leaseExpiresAt" >= ${ts(now)}))`;
 }
 
 const DEFAULT_LEASE_MINUTES = 30;
@@ -126,21 +138,21 @@ const DEFAULT_LEASE_MINUTES = 30;
  * ready pairs an evaluation job queued in its round, which is past collecting by then. Handed
  * out after the collecting round's own pool, and also while no round is collecting.
  */
-function humanEvalCandidateSql(annotatorId: string) {
+function humanEvalCandidateSql(annotatorId: string, now: Date) {
   return Prisma.sql`
-    SELECT c.id FROM comparison c JOIN round r ON r.id = c."roundId"
+    SELECT c.id, 'overlap' AS source FROM comparison c JOIN round r ON r.id = c."roundId"
     WHERE c.status = 'ready' AND c."samplingA"->>'humanEval' IS NOT NULL
       AND r.status NOT IN ('draft', 'cancelled')
       AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a."comparisonId" = c.id AND a."annotatorId" = ${annotatorId})
       AND (SELECT count(*) FROM assignment a
-           WHERE a."comparisonId" = c.id AND a.status IN ('submitted', 'assigned')) < c."annotationsWanted"
+           WHERE a."comparisonId" = c.id AND ${holds(now)}) < c."annotationsWanted"
     ORDER BY c."createdAt" ASC, c.id ASC LIMIT 1 FOR UPDATE OF c SKIP LOCKED`;
 }
 
 /** A gold item of this round the annotator has never seen. */
 function goldCandidateSql(roundId: string, annotatorId: string) {
   return Prisma.sql`
-    SELECT c.id FROM comparison c JOIN gold_item g ON g."comparisonId" = c.id
+    SELECT c.id, 'gold' AS source FROM comparison c JOIN gold_item g ON g."comparisonId" = c.id
     WHERE c."roundId" = ${roundId} AND c.status IN ('ready', 'complete')
       AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a."comparisonId" = c.id AND a."annotatorId" = ${annotatorId})
     ORDER BY random() LIMIT 1 FOR UPDATE OF c SKIP LOCKED`;
@@ -151,14 +163,14 @@ function goldCandidateSql(roundId: string, annotatorId: string) {
  * never shown to this annotator. Oldest first, so the pool drains in order. An overlap item
  * (wanted 2+) can be held by several annotators at once; a single item by one.
  */
-function poolCandidateSql(roundId: string, annotatorId: string) {
+function poolCandidateSql(roundId: string, annotatorId: string, now: Date) {
   return Prisma.sql`
-    SELECT c.id FROM comparison c
+    SELECT c.id, 'overlap' AS source FROM comparison c
     WHERE c."roundId" = ${roundId} AND c.status IN ('generating', 'ready', 'failed')
       AND NOT EXISTS (SELECT 1 FROM gold_item g WHERE g."comparisonId" = c.id)
       AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a."comparisonId" = c.id AND a."annotatorId" = ${annotatorId})
       AND (SELECT count(*) FROM assignment a
-           WHERE a."comparisonId" = c.id AND a.status IN ('submitted', 'assigned')) < c."annotationsWanted"
+           WHERE a."comparisonId" = c.id AND ${holds(now)}) < c."annotationsWanted"
     ORDER BY c."createdAt" ASC LIMIT 1 FOR UPDATE OF c SKIP LOCKED`;
 }
 

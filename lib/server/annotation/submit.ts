@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 // Submitting, undoing and skipping. Submission is idempotent by the client's key: a double click,
 // a retry after a timeout or a second tab returns the first annotation instead of making another.
 import { prisma } from "@/lib/db";
@@ -39,21 +40,54 @@ async function existingByKey(
   };
 }
 
+/** The assignment being labelled, with what the submit needs of its comparison and round. */
+type TSubmitTarget = {
+  id: string;
+  annotatorId: string;
+  status: string;
+  source: "own" | "overlap" | "gold";
+  leaseExpiresAt: Date;
+  comparisonId: string;
+  comparisonStatus: string;
+  axis: "helpfulness" | "safety";
+  swapped: boolean;
+  annotationsWanted: number;
+  dialogueId: string | null;
+  turnIndex: number;
+  responseA: string;
+  responseB: string;
+  config: unknown;
+  /** Labels already submitted on the comparison (this one not included). */
+  submitted: number;
+};
+
+/**
+ * Submits a label. The common case is one transaction of few statements: the assignment read and
+ * locked with its comparison and round, the annotation inserted, the assignment closed, and — when
+ * they apply — the comparison's status moved, the dialogue's assistant turn inserted. The
+ * idempotency key is looked up only when the submit cannot go through (a retry or a double click
+ * finds its assignment already submitted, or the key taken): then the first annotation is returned.
+ */
 export async function submitAnnotation(
   annotatorId: string,
   input: TSubmitAnnotation,
   now: Date,
   random: TRandom = Math.random,
 ): Promise<TSubmitResult> {
-  const again = await existingByKey(annotatorId, input.idempotencyKey);
-  if (again) return again;
-
   try {
     return await prisma.$transaction(async (tx) => {
-      const assignment = await tx.assignment.findUnique({
-        where: { id: input.assignmentId },
-        include: { comparison: { include: { round: true } } },
-      });
+      // FOR UPDATE: two submits of one assignment (two keys) are taken one after the other.
+      const [assignment] = await tx.$queryRaw<TSubmitTarget[]>`
+        SELECT s.id, s."annotatorId", s.status::text AS status, s.source::text AS source,
+          s."leaseExpiresAt", c.id AS "comparisonId", c.status::text AS "comparisonStatus",
+          c.axis::text AS axis, c.swapped, c."annotationsWanted", c."dialogueId", c."turnIndex",
+          c."responseA", c."responseB", r.config,
+          (SELECT count(*)::int FROM assignment o
+           WHERE o."comparisonId" = c.id AND o.status = 'submitted') AS submitted
+        FROM assignment s JOIN comparison c ON c.id = s."comparisonId"
+        JOIN round r ON r.id = c."roundId"
+        WHERE s.id = ${input.assignmentId}
+        FOR UPDATE OF s`;
       if (!assignment || assignment.annotatorId !== annotatorId) {
         throw new DomainError("NOT_FOUND", "No such assignment");
       }
@@ -66,17 +100,14 @@ export async function submitAnnotation(
         );
       }
       if (assignment.leaseExpiresAt < now) {
-        await tx.assignment.update({
-          where: { id: assignment.id },
-          data: { status: "expired", finishedAt: now },
-        });
+        // Refused; the expiry itself is left to the next hand-out (this transaction rolls back).
         throw new DomainError(
           "CONFLICT",
           "This item's lease ran out and it went back to the queue; your label was not saved. Take the next item.",
         );
       }
-      const c = assignment.comparison;
-      if (c.status !== "ready" && c.status !== "complete") {
+      const c = assignment;
+      if (c.comparisonStatus !== "ready" && c.comparisonStatus !== "complete") {
         throw new DomainError(
           "CONFLICT",
           "Both responses must be generated before you can label them",
@@ -85,7 +116,7 @@ export async function submitAnnotation(
       if (c.axis === "safety" && !input.safety) {
         throw new DomainError("BAD_REQUEST", "The safety axis needs a safety label");
       }
-      const config = parseRoundConfig(c.round.config);
+      const config = parseRoundConfig(c.config);
       const choice = variantOfSide(input.chosenSide, c.swapped);
       const chosenUnsafeOtherSafe = input.safety === "chosen_unsafe_other_safe";
       const safetyLabel =
@@ -94,7 +125,7 @@ export async function submitAnnotation(
       const annotation = await tx.annotation.create({
         data: {
           assignmentId: assignment.id,
-          comparisonId: c.id,
+          comparisonId: c.comparisonId,
           annotatorId,
           choice,
           degree: input.degree,
@@ -106,8 +137,9 @@ export async function submitAnnotation(
           idempotencyKey: input.idempotencyKey,
           createdAt: now,
         },
+        select: { id: true },
       });
-      await tx.assignment.update({
+      await tx.assignment.updateMany({
         where: { id: assignment.id },
         data: { status: "submitted", finishedAt: now },
       });
@@ -116,31 +148,26 @@ export async function submitAnnotation(
       let wanted = c.annotationsWanted;
       if (assignment.source === "own" && wanted === 1 && random() < config.overlapRate) {
         wanted = 2;
-        await tx.comparison.update({ where: { id: c.id }, data: { annotationsWanted: 2 } });
+        await tx.comparison.updateMany({
+          where: { id: c.comparisonId },
+          data: { annotationsWanted: 2 },
+        });
       }
-      const submitted = await tx.assignment.count({
-        where: { comparisonId: c.id, status: "submitted" },
-      });
-      await labelled(tx, c.id, submitted, wanted);
+      await labelled(tx, c.comparisonId, c.submitted + 1, wanted);
 
       // In the annotator's own dialogue, the chosen response becomes the assistant turn.
       const own = assignment.source === "own" && c.dialogueId !== null;
       if (own) {
-        const last = await tx.turn.findFirst({
-          where: { dialogueId: c.dialogueId! },
-          orderBy: { position: "desc" },
-        });
-        await tx.turn.create({
-          data: {
-            dialogueId: c.dialogueId!,
-            position: (last?.position ?? -1) + 1,
-            role: "assistant",
-            content: choice === "A" ? c.responseA : c.responseB,
-            comparisonId: c.id,
-          },
-        });
+        await tx.$executeRaw`
+          INSERT INTO turn (id, "dialogueId", position, role, content, "comparisonId")
+          SELECT ${randomUUID()}, ${c.dialogueId}, coalesce(max(position), -1) + 1, 'assistant',
+            ${choice === "A" ? c.responseA : c.responseB}, ${c.comparisonId}
+          FROM turn WHERE "dialogueId" = ${c.dialogueId}`;
         if (c.turnIndex + 1 >= config.maxTurns) {
-          await tx.dialogue.update({ where: { id: c.dialogueId! }, data: { status: "completed" } });
+          await tx.dialogue.updateMany({
+            where: { id: c.dialogueId! },
+            data: { status: "completed" },
+          });
         }
       }
       return {
@@ -152,14 +179,14 @@ export async function submitAnnotation(
       };
     });
   } catch (error) {
-    // Two submits with one key raced: the loser (a unique violation, or an assignment the
-    // winner already closed) finds the winner's annotation and returns it.
-    const raced =
+    // The key was used before (a retry, a double click, a second tab), or two submits with one
+    // key raced: the first annotation made with it is the answer.
+    const used =
       (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") ||
-      (error instanceof DomainError && error.code === "CONFLICT");
-    if (raced) {
-      const winner = await existingByKey(annotatorId, input.idempotencyKey);
-      if (winner) return winner;
+      error instanceof DomainError;
+    if (used) {
+      const first = await existingByKey(annotatorId, input.idempotencyKey);
+      if (first) return first;
     }
     throw error;
   }

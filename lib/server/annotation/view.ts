@@ -33,28 +33,67 @@ export function variantOfSide(side: "left" | "right", swapped: boolean): "A" | "
   return (side === "left") !== swapped ? "A" : "B";
 }
 
+/** What an item view is made of, flat: an assignment's fields with its comparison's and round's. */
+export type TItemRow = {
+  assignmentId: string;
+  source: "own" | "overlap" | "gold";
+  leaseExpiresAt: Date;
+  comparisonId: string;
+  dialogueId: string | null;
+  axis: "helpfulness" | "safety";
+  turnIndex: number;
+  context: unknown;
+  status: Comparison["status"];
+  error: string | null;
+  responseA: string;
+  responseB: string;
+  swapped: boolean;
+  config: unknown;
+  roundNumber: number;
+};
+
+export function itemViewOf(r: TItemRow): TItemView {
+  const config = parseRoundConfig(r.config);
+  return {
+    assignmentId: r.assignmentId,
+    comparisonId: r.comparisonId,
+    dialogueId: r.source === "own" ? r.dialogueId : null,
+    axis: r.axis,
+    guidelines: config.guidelines[r.axis],
+    canContinue: r.source === "own" && r.dialogueId !== null && r.turnIndex + 1 < config.maxTurns,
+    turnIndex: r.turnIndex,
+    maxTurns: config.maxTurns,
+    context: ZMessages.parse(r.context),
+    status: r.status,
+    error: r.error,
+    left: r.swapped ? r.responseB : r.responseA,
+    right: r.swapped ? r.responseA : r.responseB,
+    leaseExpiresAt: r.leaseExpiresAt,
+    roundNumber: r.roundNumber,
+  };
+}
+
 export function toItemView(
   a: Assignment & { comparison: Comparison & { round: Round; dialogue: Dialogue | null } },
 ): TItemView {
   const c = a.comparison;
-  const config = parseRoundConfig(c.round.config);
-  return {
+  return itemViewOf({
     assignmentId: a.id,
+    source: a.source,
+    leaseExpiresAt: a.leaseExpiresAt,
     comparisonId: c.id,
-    dialogueId: a.source === "own" ? c.dialogueId : null,
+    dialogueId: c.dialogueId,
     axis: c.axis,
-    guidelines: config.guidelines[c.axis],
-    canContinue: a.source === "own" && c.dialogueId !== null && c.turnIndex + 1 < config.maxTurns,
     turnIndex: c.turnIndex,
-    maxTurns: config.maxTurns,
-    context: ZMessages.parse(c.context),
+    context: c.context,
     status: c.status,
     error: c.error,
-    left: c.swapped ? c.responseB : c.responseA,
-    right: c.swapped ? c.responseA : c.responseB,
-    leaseExpiresAt: a.leaseExpiresAt,
+    responseA: c.responseA,
+    responseB: c.responseB,
+    swapped: c.swapped,
+    config: c.round.config,
     roundNumber: c.round.number,
-  };
+  });
 }
 
 export const ITEM_INCLUDE = { comparison: { include: { round: true, dialogue: true } } } as const;

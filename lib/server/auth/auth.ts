@@ -4,10 +4,12 @@ import "server-only";
 import { betterAuth } from "better-auth";
 import { APIError } from "better-auth/api";
 import { prismaAdapter } from "better-auth/adapters/prisma";
+import { parseCookies } from "better-auth/cookies";
 import { nextCookies } from "better-auth/next-js";
 import { prisma } from "@/lib/db";
 import { env } from "@/lib/env";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/server/http/client-address";
+import { cachedSessionUser, cacheSessionUser } from "./session-cache";
 
 export const SESSION_TTL_SECONDS = 60 * 60 * 24 * 7; // a week, renewed daily while in use
 
@@ -77,11 +79,31 @@ export function auth(): TAuth {
 
 export type TSessionUser = { id: string; email: string; name: string; role: string };
 
-/** The signed-in user for these request headers, or null. */
+/** The session cookie's value in these headers (the cache key of session-cache.ts), or null. */
+export async function sessionToken(headers: Headers): Promise<string | null> {
+  const cookies = headers.get("cookie");
+  if (!cookies) return null;
+  // The cookie Better Auth itself reads (its name depends on the base URL's scheme).
+  const name = (await auth().$context).authCookies.sessionToken.name;
+  return parseCookies(cookies).get(name) ?? null;
+}
+
+/**
+ * The signed-in user for these request headers, or null. A session verified within the last few
+ * seconds is answered from memory (session-cache.ts says what invalidates it and what the TTL
+ * bounds); otherwise Better Auth looks it up.
+ */
 export async function getSessionUser(headers: Headers): Promise<TSessionUser | null> {
+  const token = await sessionToken(headers);
+  if (!token) return null;
+  const cached = cachedSessionUser(token);
+  if (cached) return cached;
+  const startedAt = Date.now();
   const session = await auth().api.getSession({ headers });
   if (!session) return null;
   const u = session.user as typeof session.user & { role?: string | null; banned?: boolean | null };
   if (u.banned) return null;
-  return { id: u.id, email: u.email, name: u.name, role: u.role ?? "annotator" };
+  const user = { id: u.id, email: u.email, name: u.name, role: u.role ?? "annotator" };
+  cacheSessionUser(token, user, startedAt);
+  return user;
 }

@@ -23,6 +23,7 @@ import {
   type TExportDbRow,
   type TExportFilter,
 } from "./query";
+import { lineBatches } from "./lines";
 
 /**
  * Labels younger than this are not exported yet. Within the undo window an annotator can still
@@ -41,6 +42,11 @@ export type TExportPlan = {
   limit?: number | undefined;
   format: TFormatOptions;
   batchSize?: number;
+  /**
+   * Who writes the NDJSON lines: the database (lines.ts, the default) or this process from rows
+   * (formats.ts; what Parquet uses, and the reference the tests compare with).
+   */
+  lines?: "database" | "node";
 };
 
 export function planFromQuery(
@@ -114,6 +120,32 @@ export function formatLine(row: TExportDbRow, format: TNdjsonFormat, o: TFormatO
   return JSON.stringify(out);
 }
 
+/** Batches of finished text: lines and the cursor position of the last one. */
+async function* textBatches(
+  db: TExportDb,
+  plan: TExportPlan,
+  format: TNdjsonFormat,
+): AsyncGenerator<{ text: string; rows: number; last: TExportCursor }> {
+  if (plan.lines === "node") {
+    for await (const batch of exportBatches(db, plan)) {
+      let text = "";
+      for (const row of batch) text += formatLine(row, format, plan.format) + "\n";
+      yield { text, rows: batch.length, last: batch[batch.length - 1]! };
+    }
+    return;
+  }
+  const batches = lineBatches(
+    db,
+    { ...plan, batchSize: plan.batchSize ?? EXPORT_BATCH_SIZE },
+    format,
+  );
+  for await (const batch of batches) {
+    let text = "";
+    for (const row of batch) text += row.line + "\n";
+    yield { text, rows: batch.length, last: batch[batch.length - 1]! };
+  }
+}
+
 /**
  * NDJSON, one row per line, pulled batch by batch: a batch is read only when the client has taken
  * the previous one. A failure mid-stream ends the body early; clients resume from the last
@@ -125,7 +157,7 @@ export function ndjsonStream(
   format: TNdjsonFormat,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const batches = exportBatches(db, plan);
+  const batches = textBatches(db, plan, format);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -135,9 +167,7 @@ export function ndjsonStream(
             controller.close();
             return;
           }
-          let text = "";
-          for (const row of next.value) text += formatLine(row, format, plan.format) + "\n";
-          controller.enqueue(encoder.encode(text));
+          controller.enqueue(encoder.encode(next.value.text));
         } catch (error) {
           console.error("export stream:", error);
           controller.error(error);
@@ -162,11 +192,11 @@ export async function ndjsonPage(
 ): Promise<{ body: string; rows: number; nextCursor: string | null }> {
   let body = "";
   let rows = 0;
-  let last: TExportDbRow | null = null;
-  for await (const batch of exportBatches(db, plan)) {
-    for (const row of batch) body += formatLine(row, format, plan.format) + "\n";
-    rows += batch.length;
-    last = batch[batch.length - 1]!;
+  let last: TExportCursor | null = null;
+  for await (const batch of textBatches(db, plan, format)) {
+    body += batch.text;
+    rows += batch.rows;
+    last = batch.last;
   }
   const full = plan.limit !== undefined && rows === plan.limit;
   return { body, rows, nextCursor: full && last ? encodeCursor(last) : null };

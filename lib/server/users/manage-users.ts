@@ -1,6 +1,7 @@
 import "server-only";
 // Role changes, disabling and password resets. Each keeps at least one active admin.
 import { auth } from "@/lib/server/auth/auth";
+import { invalidateUserSessions } from "@/lib/server/auth/session-cache";
 import { DomainError } from "@/lib/server/errors";
 import { prisma } from "@/lib/db";
 import type { TRole } from "@/lib/shared/roles";
@@ -31,11 +32,14 @@ export async function setUserRole(actorId: string, userId: string, role: TRole) 
   if (actorId === userId && role !== "admin") {
     throw new DomainError("FORBIDDEN", "You cannot remove your own admin role");
   }
-  return prisma.user.update({
+  const updated = await prisma.user.update({
     where: { id: userId },
     data: { role },
     select: { id: true, role: true },
   });
+  // Sessions cached with the old role (lib/server/auth/session-cache.ts) end now.
+  invalidateUserSessions(userId);
+  return updated;
 }
 
 /** Disabling also ends the user's sessions, so it takes effect at once. */
@@ -55,6 +59,7 @@ export async function setUserDisabled(
     select: { id: true, banned: true },
   });
   if (disabled) await prisma.session.deleteMany({ where: { userId } });
+  invalidateUserSessions(userId);
   return updated;
 }
 
@@ -75,5 +80,6 @@ export async function resetUserPassword(userId: string, password: string) {
     });
   }
   await prisma.session.deleteMany({ where: { userId } });
+  invalidateUserSessions(userId);
   return { id: userId };
 }

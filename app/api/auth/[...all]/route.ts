@@ -1,5 +1,6 @@
 import { toNextJsHandler } from "better-auth/next-js";
-import { auth } from "@/lib/server/auth/auth";
+import { auth, sessionToken } from "@/lib/server/auth/auth";
+import { invalidateSessionToken } from "@/lib/server/auth/session-cache";
 import { z } from "zod";
 import {
   consumeSignInAttempt,
@@ -29,6 +30,16 @@ export async function GET(req: Request) {
 const ZSelfUpdate = z.strictObject({ name: ZName });
 
 async function updateUser(req: Request): Promise<Response> {
+  const token = await sessionToken(req.headers);
+  try {
+    return await updateUserChecked(req);
+  } finally {
+    // The cached session holds the name: forget it.
+    if (token) invalidateSessionToken(token);
+  }
+}
+
+async function updateUserChecked(req: Request): Promise<Response> {
   let body: unknown;
   try {
     body = await req.clone().json();
@@ -86,5 +97,14 @@ export async function POST(req: Request) {
     if (res.ok) refundSignInAttempt(key, at);
     return res;
   }
-  return toNextJsHandler(auth()).POST(req);
+  // Sign-out, and every other change Better Auth makes to a session or its user: the cached
+  // session (lib/server/auth/session-cache.ts) is forgotten before and after, so the change is
+  // seen by the next request.
+  const token = await sessionToken(req.headers);
+  if (token) invalidateSessionToken(token);
+  try {
+    return await toNextJsHandler(auth()).POST(req);
+  } finally {
+    if (token) invalidateSessionToken(token);
+  }
 }

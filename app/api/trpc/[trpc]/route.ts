@@ -1,9 +1,23 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { queryStatsEnabled, withQueryStats } from "@/lib/db";
 import { crossSiteRefusal } from "@/lib/server/http/csrf";
 import { createContext } from "@/lib/trpc/init";
 import { appRouter } from "@/lib/trpc/root";
 
 function handler(req: Request) {
+  if (queryStatsEnabled()) return handlerWithStats(req);
+  return trpcHandler(req);
+}
+
+/** Benchmarks: one log line per request with the statements it sent (lib/db.ts withQueryStats). */
+async function handlerWithStats(req: Request) {
+  const [res, stats] = await withQueryStats(() => trpcHandler(req));
+  const path = new URL(req.url).pathname.replace("/api/trpc/", "");
+  console.log(`[query-stats] ${path} queries=${stats.queries} ms=${stats.ms.toFixed(1)}`);
+  return res;
+}
+
+function trpcHandler(req: Request) {
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
