@@ -35,10 +35,16 @@ export function JobCard({
   showRound?: boolean;
 }) {
   const trpc = useTRPC();
-  const [error, setError] = useState<string | null>(null);
-  const onError = (e: { message: string }) => setError(e.message);
-  const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess: onChanged, onError }));
-  const retry = useMutation(trpc.jobs.retry.mutationOptions({ onSuccess: onChanged, onError }));
+  // A refusal is about the state the job was in: once the job moves on, it is old news.
+  const [refusal, setRefusal] = useState<{ state: string; message: string } | null>(null);
+  const error = refusal && refusal.state === job.state ? refusal.message : null;
+  const onError = (e: { message: string }) => setRefusal({ state: job.state, message: e.message });
+  const onSuccess = () => {
+    setRefusal(null);
+    onChanged();
+  };
+  const cancel = useMutation(trpc.jobs.cancel.mutationOptions({ onSuccess, onError }));
+  const retry = useMutation(trpc.jobs.retry.mutationOptions({ onSuccess, onError }));
   const percent = Math.round(job.progress * 100);
   const log = job.log ?? [];
   return (

@@ -59,6 +59,8 @@ function EditRow({ prompt, onDone }: { prompt: TPromptRow; onDone: () => void })
       <td colSpan={8} className="px-4 py-3">
         <form
           onSubmit={onSubmit}
+          // An edit makes the last refusal old news.
+          onChange={() => setError(null)}
           aria-label={`Edit prompt ${prompt.id}`}
           className="grid gap-3 text-sm md:grid-cols-6"
         >
