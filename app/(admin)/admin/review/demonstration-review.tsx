@@ -12,27 +12,10 @@ import {
   DecisionButtons,
   pct,
   seconds,
+  Dialogue,
   StatusFilter,
   type TReviewStatusFilter,
 } from "./review-controls";
-
-function Dialogue({ messages, testId }: { messages: TMessage[]; testId?: string }) {
-  return (
-    <ol className="space-y-1" data-testid={testId}>
-      {messages.map((m, i) => (
-        <li
-          key={i}
-          className={`rounded px-2 py-1 whitespace-pre-wrap ${m.role === "user" ? "bg-white ring-1 ring-slate-200" : "bg-emerald-50"}`}
-        >
-          <span className="mr-2 font-medium text-slate-500">
-            {m.role === "user" ? "User" : "Assistant"}
-          </span>
-          {m.content}
-        </li>
-      ))}
-    </ol>
-  );
-}
 
 export function DemonstrationReview() {
   const trpc = useTRPC();
@@ -177,14 +160,18 @@ export function DemonstrationReview() {
                     <p className="mb-1 text-xs font-medium text-slate-500 uppercase">
                       {d.editedMessages ? "As the annotator wrote it" : "Dialogue"}
                     </p>
-                    <Dialogue messages={d.messages} />
+                    <Dialogue messages={d.messages} assistantClass="bg-emerald-50" />
                   </div>
                   {d.editedMessages ? (
                     <div>
                       <p className="mb-1 text-xs font-medium text-slate-500 uppercase">
                         Reviewer&apos;s edit (used for training)
                       </p>
-                      <Dialogue messages={d.editedMessages} testId="edited-dialogue" />
+                      <Dialogue
+                        messages={d.editedMessages}
+                        testId="edited-dialogue"
+                        assistantClass="bg-emerald-50"
+                      />
                     </div>
                   ) : (
                     d.sourceSample !== null && (

@@ -5,6 +5,7 @@
 import type { ReactNode } from "react";
 import type { TReviewItem } from "@/lib/server/review/review";
 import { DEGREE_LABELS, SAFETY_LABEL_TEXT } from "@/lib/shared/protocol";
+import { Dialogue } from "./review-controls";
 
 export function ReviewCard({
   item: a,
@@ -56,19 +57,9 @@ export function ReviewCard({
             <summary className="cursor-pointer text-slate-600" data-testid="earlier-turns">
               Earlier turns ({earlier.length} message{earlier.length === 1 ? "" : "s"})
             </summary>
-            <ol className="mt-2 space-y-1">
-              {earlier.map((m, i) => (
-                <li
-                  key={i}
-                  className={`rounded px-2 py-1 whitespace-pre-wrap ${m.role === "user" ? "bg-white ring-1 ring-slate-200" : "bg-slate-100"}`}
-                >
-                  <span className="mr-2 font-medium text-slate-500">
-                    {m.role === "user" ? "User" : "Assistant"}
-                  </span>
-                  {m.content}
-                </li>
-              ))}
-            </ol>
+            <div className="mt-2">
+              <Dialogue messages={earlier} />
+            </div>
           </details>
         )}
         {last && (

@@ -3,7 +3,7 @@
 // axis) and the decision row (Approve, a reason, Reject), plus the number formats of their
 // per-annotator tables.
 import type { ReactNode } from "react";
-import { AXES, type TAxis } from "@/lib/shared/protocol";
+import { AXES, type TAxis, type TMessage } from "@/lib/shared/protocol";
 import { pct as share } from "@/lib/shared/format";
 
 export type TReviewStatusFilter = "" | "pending" | "approved" | "rejected";
@@ -99,5 +99,32 @@ export function DecisionButtons(props: {
       </button>
       {props.afterReject}
     </div>
+  );
+}
+
+/** A dialogue as reviewers read it: each turn labelled User or Assistant, the text as written. */
+export function Dialogue({
+  messages,
+  testId,
+  assistantClass = "bg-slate-100",
+}: {
+  messages: TMessage[];
+  testId?: string;
+  assistantClass?: string;
+}) {
+  return (
+    <ol className="space-y-1" data-testid={testId}>
+      {messages.map((m, i) => (
+        <li
+          key={i}
+          className={`rounded px-2 py-1 whitespace-pre-wrap ${m.role === "user" ? "bg-white ring-1 ring-slate-200" : assistantClass}`}
+        >
+          <span className="mr-2 font-medium text-slate-500">
+            {m.role === "user" ? "User" : "Assistant"}
+          </span>
+          {m.content}
+        </li>
+      ))}
+    </ol>
   );
 }
