@@ -15,7 +15,13 @@ import type pg from "pg";
 import { DEGREES } from "@/lib/shared/protocol";
 import { EXPORT_MARGIN_TABLES } from "@/lib/shared/export";
 import type { TFormatOptions } from "./formats";
-import { whereClause, type TExportCursor, type TExportDb, type TExportFilter } from "./query";
+import {
+  prefetchedBatches,
+  whereClause,
+  type TExportCursor,
+  type TExportDb,
+  type TExportFilter,
+} from "./query";
 
 export type TLineFormat = "native" | "trl" | "hh-rlhf";
 
@@ -216,24 +222,15 @@ export async function* lineBatches(
     yield* cursorBatches(pool.bind(db), plan, format, pseudonyms);
     return;
   }
-  let left = plan.limit ?? Infinity;
-  const fetch = (after: TExportCursor | null, want: number) => {
-    const q = linesSql(format, plan.filter, after, plan.until, plan.format, pseudonyms, want);
-    return db.query<TLineDbRow>(q).then(({ rows }) => ({ rows: rows.map(finish), want }));
-  };
-  let pending: ReturnType<typeof fetch> | null = fetch(plan.after, Math.min(plan.batchSize, left));
-  while (pending) {
-    const { rows, want } = await pending;
-    pending = null;
-    left -= rows.length;
-    if (rows.length === want && left > 0) {
-      const last = rows[rows.length - 1]!;
-      pending = fetch(last, Math.min(plan.batchSize, left));
-      // A consumer that stops early leaves this fetch unawaited; its failure must not crash.
-      pending.catch(() => {});
-    }
-    if (rows.length > 0) yield rows;
-  }
+  yield* prefetchedBatches(
+    async (after, want) => {
+      const q = linesSql(format, plan.filter, after, plan.until, plan.format, pseudonyms, want);
+      return (await db.query<TLineDbRow>(q)).rows.map(finish);
+    },
+    plan.after,
+    plan.batchSize,
+    plan.limit,
+  );
 }
 
 /**

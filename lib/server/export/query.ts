@@ -21,6 +21,35 @@ export type TExportFilter = {
 
 export type TExportCursor = { createdAt: Date; id: string };
 
+/**
+ * Keyset batches in export order from `fetch(after, want)`, up to `limit` rows. The next batch is
+ * requested before the current one is handed out, so the database builds it while this process
+ * formats and sends the current one (two processes, two cores); at most two are in memory.
+ */
+export async function* prefetchedBatches<R extends TExportCursor>(
+  fetch: (after: TExportCursor | null, want: number) => Promise<R[]>,
+  after: TExportCursor | null,
+  batchSize: number,
+  limit = Infinity,
+): AsyncGenerator<R[]> {
+  let left = limit;
+  const request = (from: TExportCursor | null, want: number) =>
+    fetch(from, want).then((rows) => ({ rows, want }));
+  let pending: ReturnType<typeof request> | null = request(after, Math.min(batchSize, left));
+  while (pending) {
+    const { rows, want } = await pending;
+    pending = null;
+    left -= rows.length;
+    if (rows.length === want && left > 0) {
+      const last = rows[rows.length - 1]!;
+      pending = request({ createdAt: last.createdAt, id: last.id }, Math.min(batchSize, left));
+      // A consumer that stops early leaves this fetch unawaited; its failure must not crash.
+      pending.catch(() => {});
+    }
+    if (rows.length > 0) yield rows;
+  }
+}
+
 /** A raw vote as json_agg writes it (timestamps without a zone, in UTC). */
 export type TDbVote = {
   annotatorId: string;

@@ -18,6 +18,7 @@ import {
   EXPORT_BATCH_SIZE,
   encodeCursor,
   fetchExportBatch,
+  prefetchedBatches,
   type TExportCursor,
   type TExportDb,
   type TExportDbRow,
@@ -80,32 +81,17 @@ function isPreferenceFormat(format: TExportQuery["format"]): boolean {
   return format === "trl" || format === "hh-rlhf";
 }
 
-/**
- * Batches in export order. The next batch is requested before the current one is handed out,
- * so the database works on it while this process formats and sends the current one (two
- * processes, two cores); at most two batches are in memory.
- */
+/** Batches of rows in export order, each prefetched while the one before is formatted. */
 export async function* exportBatches(
   db: TExportDb,
   plan: TExportPlan,
 ): AsyncGenerator<TExportDbRow[]> {
-  const size = plan.batchSize ?? EXPORT_BATCH_SIZE;
-  let left = plan.limit ?? Infinity;
-  const fetch = (after: TExportCursor | null, want: number) =>
-    fetchExportBatch(db, plan.filter, after, plan.until, want).then((rows) => ({ rows, want }));
-  let pending: ReturnType<typeof fetch> | null = fetch(plan.after, Math.min(size, left));
-  while (pending) {
-    const { rows, want } = await pending;
-    pending = null;
-    left -= rows.length;
-    if (rows.length === want && left > 0) {
-      const last = rows[rows.length - 1]!;
-      pending = fetch({ createdAt: last.createdAt, id: last.id }, Math.min(size, left));
-      // A consumer that stops early leaves this fetch unawaited; its failure must not crash.
-      pending.catch(() => {});
-    }
-    if (rows.length > 0) yield rows;
-  }
+  yield* prefetchedBatches(
+    (after, want) => fetchExportBatch(db, plan.filter, after, plan.until, want),
+    plan.after,
+    plan.batchSize ?? EXPORT_BATCH_SIZE,
+    plan.limit,
+  );
 }
 
 export type TNdjsonFormat = "native" | "trl" | "hh-rlhf";
