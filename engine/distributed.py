@@ -229,6 +229,11 @@ def main(argv: list[str]) -> int:
 
     kind, spec_path = argv[0], argv[1]
     d = init_from_env()
+    # The jobs ask `engine.distributed.current()`: it must be this process group, not the
+    # single-process default of a second copy of this module (see the __main__ block).
+    from engine import distributed as imported
+    if imported.current() is not d:
+        raise RuntimeError("engine.distributed is loaded twice: the jobs would each run alone")
     device = torch.device(argv[2] if len(argv) > 2 else ("cuda" if torch.cuda.is_available() else "cpu"))
     if device.type == "cuda":
         device = torch.device("cuda", d.local_rank)
@@ -250,4 +255,10 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # `python -m engine.distributed` runs this file as __main__, a module apart from the
+    # `engine.distributed` the jobs import: run main() there, so that the rank and world it sets
+    # up are the ones the jobs see (otherwise every rank trained alone on all the data and every
+    # rank wrote the artifacts).
+    from engine import distributed as _package_module
+
+    sys.exit(_package_module.main(sys.argv[1:]))
