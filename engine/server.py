@@ -204,15 +204,23 @@ class Handler(BaseHTTPRequestHandler):
             return True
 
     def _follow(self, handle: Handle):
-        """The scheduler's updates for `handle` until it is done; cancels it when the client goes."""
+        """The scheduler's updates for `handle` until it is done; cancels it when the client goes.
+        The peer is checked between updates too (a cheap non-blocking select, at most every 20 ms):
+        while the rows generate, updates arrive every step and the queue never runs dry."""
+        checked = time.monotonic()
         while True:
             try:
-                update: Update = handle.get(timeout=0.25)
+                update: Optional[Update] = handle.get(timeout=0.25)
             except queue.Empty:
+                update = None
+            now = time.monotonic()
+            if update is None or now - checked >= 0.02:
+                checked = now
                 if self._client_gone():
                     handle.cancel()
                     self.close_connection = True
                     return
+            if update is None:
                 continue
             while not update.done:  # coalesce: each update holds the whole state, the latest suffices
                 try:
