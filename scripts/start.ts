@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { buildIfChanged } from "@/lib/platform/build";
 import { runToEnd, startService, type TService } from "@/lib/platform/services";
 
 /**
@@ -43,47 +44,14 @@ function loadSecrets(): { authSecret: string; engineToken: string } {
   return secrets;
 }
 
-/** Builds the web app when sources changed since the last build (a stamp of git's view of the tree). */
+/** Builds the web app when sources changed since the last build (lib/platform/build.ts). */
 async function buildIfNeeded(env: NodeJS.ProcessEnv) {
-  const stampFile = path.join(root, ".next", "pairwise-build-stamp");
-  let stamp = "";
-  try {
-    const lines = await runToEnd(
-      "git",
-      "git",
-      ["status", "--porcelain", "--untracked-files=no"],
-      env,
-      () => {},
-    );
-    const head = await runToEnd("git", "git", ["rev-parse", "HEAD"], env, () => {});
-    const diff = await runToEnd(
-      "git",
-      "git",
-      ["diff", "HEAD", "--", "app", "lib", "next.config.js"],
-      env,
-      () => {},
-    );
-    stamp = [
-      ...head,
-      ...lines,
-      String(diff.join("\n").length),
-      diff.join("\n").slice(0, 2000),
-    ].join("\n");
-  } catch {
-    stamp = `no-git-${Date.now()}`; // not a git checkout: always build
-  }
-  if (
-    existsSync(path.join(root, ".next", "BUILD_ID")) &&
-    existsSync(stampFile) &&
-    readFileSync(stampFile, "utf8") === stamp
-  ) {
-    return;
-  }
-  console.log("pairwise: building the web app (about a minute)…");
-  await runToEnd("build", bin("next"), ["build"], env, (l) =>
-    process.stdout.write(`[build] ${l}\n`),
+  await buildIfChanged(
+    root,
+    env,
+    (l) => process.stdout.write(`[build] ${l}\n`),
+    () => console.log("pairwise: building the web app (about a minute)…"),
   );
-  writeFileSync(stampFile, stamp);
 }
 
 async function main() {

@@ -9,13 +9,14 @@
 //   await p.web.start();     // same port, same data
 //   await p.stop();
 //
-// The web process runs `next start` on the existing production build (.next); `ensureBuild()`
-// builds one when it is missing. No Node-side server-only imports: usable from Playwright too.
+// The web process runs `next start` on the production build (.next); `ensureBuild()` builds one
+// when it is missing (or, with `rebuildIfChanged`, when the sources changed since). No Node-side server-only imports: usable from Playwright too.
 // The TypeScript processes run as `node --import tsx …`, one process each: the tsx command would
 // start a second Node process that a SIGKILL to the first leaves running.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { buildIfChanged } from "@/lib/platform/build";
 import { runToEnd, startService, type TService } from "@/lib/platform/services";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -48,6 +49,12 @@ export type TPlatformOptions = {
   engine?: boolean;
   worker?: boolean;
   web?: boolean;
+  /**
+   * Build the web app again when its sources changed since the last build (benchmarks: they must
+   * measure the checkout's code). Default: build only when none exists — a platform started beside
+   * another one that serves the same build (the e2e suite's) must not rebuild it under that one.
+   */
+  rebuildIfChanged?: boolean;
   /** Extra environment for every process (ADMIN_EMAIL, ADMIN_PASSWORD, …). */
   env?: Record<string, string | undefined>;
   /** Each process's output lines; default: dropped. */
@@ -78,16 +85,18 @@ function secretsFor(dataDir: string): { authSecret: string; engineToken: string 
   return secrets;
 }
 
-/** Builds the web app when no production build exists (about a minute on 2 cores). */
-export async function ensureBuild(log: (line: string) => void = () => {}): Promise<void> {
-  if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
-  await runToEnd(
-    "build",
-    bin("next"),
-    ["build"],
-    { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-    log,
-  );
+/**
+ * Builds the web app when none exists, or (`ifChanged`) when its sources changed since the last
+ * build, as the start command does (lib/platform/build.ts).
+ */
+export async function ensureBuild(
+  log: (line: string) => void = () => {},
+  ifChanged = false,
+): Promise<void> {
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+  if (ifChanged) await buildIfChanged(root, env, log);
+  else if (!existsSync(path.join(root, ".next", "BUILD_ID")))
+    await runToEnd("build", bin("next"), ["build"], env, log);
 }
 
 function processHandle(
@@ -209,7 +218,9 @@ export async function startPlatform(opts: TPlatformOptions): Promise<TPlatform> 
     await Promise.all([
       opts.engine === false ? null : engine.start(),
       opts.worker === false ? null : worker.start(),
-      opts.web === false ? null : ensureBuild((l) => log("web", l)).then(() => web.start()),
+      opts.web === false
+        ? null
+        : ensureBuild((l) => log("web", l), opts.rebuildIfChanged).then(() => web.start()),
     ]);
   } catch (error) {
     await stop();

@@ -126,6 +126,8 @@ async function runBackend(backend: "pglite" | "postgres"): Promise<TResult> {
   try {
     platform = await startPlatform({
       dataDir,
+      // Measure the checkout's code: build again when it changed since the last build.
+      rebuildIfChanged: true,
       webPort: PORT,
       pglitePort: PGLITE_PORT,
       enginePort: ENGINE_PORT,
