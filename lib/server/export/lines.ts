@@ -16,6 +16,7 @@ import { DEGREES } from "@/lib/shared/protocol";
 import { EXPORT_MARGIN_TABLES } from "@/lib/shared/export";
 import type { TFormatOptions } from "./formats";
 import {
+  exportFromSql,
   prefetchedBatches,
   whereClause,
   type TExportCursor,
@@ -131,28 +132,10 @@ export function linesSql(
   const where = whereClause(filter, after, until, values);
   const line = lineSql(format, p, o);
   const text = `${table}SELECT a."createdAt", a.id, ${format === "native" ? line : `${line} AS line`}
-    FROM annotation a
-    JOIN assignment s ON s.id = a."assignmentId"
-    JOIN comparison c ON c.id = a."comparisonId"
-    JOIN round r ON r.id = c."roundId"${
-      format === "native"
-        ? `
-    LEFT JOIN pseudonym pa ON pa.id = a."annotatorId"`
-        : ""
-    }
-    LEFT JOIN model_version ma ON ma.id = c."modelAId"
-    LEFT JOIN model_version mb ON mb.id = c."modelBId"
-    LEFT JOIN LATERAL (
-      SELECT x.decision FROM review x WHERE x."annotationId" = a.id
-      ORDER BY x."createdAt" DESC LIMIT 1
-    ) rv ON true
-    LEFT JOIN LATERAL (
-      SELECT count(*)::int AS n, (count(*) FILTER (WHERE o.choice = a.choice))::int AS agree
-      FROM assignment os JOIN annotation o ON o."assignmentId" = os.id
-      WHERE os."comparisonId" = a."comparisonId"
-        AND (c."annotationsWanted" > 1 OR s.source <> 'own'
-          OR EXISTS (SELECT 1 FROM gold_item g WHERE g."comparisonId" = c.id))
-    ) v ON true
+    ${exportFromSql(
+      "",
+      format === "native" ? `\n    LEFT JOIN pseudonym pa ON pa.id = a."annotatorId"` : "",
+    )}
     WHERE ${where}
     ORDER BY a."createdAt", a.id${limit === null ? "" : ` LIMIT ${p(limit)}`}`;
   return { text, values };

@@ -132,6 +132,41 @@ export function whereClause(
 }
 
 /**
+ * FROM … of exported labels, aliases a (annotation), s (assignment), c (comparison), r (round),
+ * ma / mb (the models), rv (the latest review: the newest createdAt, as on the review page, so the
+ * (annotationId, createdAt) index answers it without a sort) and v (the comparison's labels: n,
+ * agree — those choosing as a does — and the `moreVoteColumns`). Votes go through assignment(comparisonId, annotatorId), the index that
+ * exists, rather than annotation.comparisonId, which has none, and only for comparisons that can
+ * have several labels (overlap: annotationsWanted > 1; gold items); for the rest n = 0 stands for
+ * "only this label". `joins` come after the round. Shared by the rows here and the lines
+ * PostgreSQL builds (lines.ts), so both read one definition of a review and of the votes.
+ */
+export function exportFromSql(moreVoteColumns = "", joins = ""): string {
+  return `FROM annotation a
+    JOIN assignment s ON s.id = a."assignmentId"
+    JOIN comparison c ON c.id = a."comparisonId"
+    JOIN round r ON r.id = c."roundId"${joins}
+    LEFT JOIN model_version ma ON ma.id = c."modelAId"
+    LEFT JOIN model_version mb ON mb.id = c."modelBId"
+    LEFT JOIN LATERAL (
+      SELECT x.decision FROM review x WHERE x."annotationId" = a.id
+      ORDER BY x."createdAt" DESC LIMIT 1
+    ) rv ON true
+    LEFT JOIN LATERAL (
+      SELECT count(*)::int AS n, (count(*) FILTER (WHERE o.choice = a.choice))::int AS agree${
+        moreVoteColumns
+          ? `,
+        ${moreVoteColumns}`
+          : ""
+      }
+      FROM assignment os JOIN annotation o ON o."assignmentId" = os.id
+      WHERE os."comparisonId" = a."comparisonId"
+        AND (c."annotationsWanted" > 1 OR s.source <> 'own'
+          OR EXISTS (SELECT 1 FROM gold_item g WHERE g."comparisonId" = c.id))
+    ) v ON true`;
+}
+
+/**
  * The next `limit` rows after `after`, submitted before `until`. `until` keeps recent labels
  * out until they are final (see SETTLE_MS in stream.ts).
  */
@@ -145,11 +180,6 @@ export async function fetchExportBatch(
   const params: unknown[] = [];
   const where = whereClause(filter, after, until, params);
   params.push(limit);
-  // Votes go through assignment(comparisonId, annotatorId), the index that exists, rather than
-  // annotation.comparisonId, which has none, and only for comparisons that can have several
-  // labels (overlap: annotationsWanted > 1; gold items); for the rest n = 0 stands for "only
-  // this label". The latest review is the one with the newest createdAt, as in the review page,
-  // so the (annotationId, createdAt) index answers it without a sort.
   const text = `SELECT a.id, a."createdAt", a."annotatorId", a.choice::text AS choice, a.degree::text AS degree,
       a."safetyLabel"::text AS "safetyLabel", a."chosenUnsafeOtherSafe", a.flags, a.note,
       a."timeSpentMs", s.source::text AS source,
@@ -159,28 +189,10 @@ export async function fetchExportBatch(
       c.identical,
       r.number AS round, rv.decision::text AS "reviewDecision",
       v.n AS "voteCount", v.agree AS "agreeCount", v.votes
-    FROM annotation a
-    JOIN assignment s ON s.id = a."assignmentId"
-    JOIN comparison c ON c.id = a."comparisonId"
-    JOIN round r ON r.id = c."roundId"
-    LEFT JOIN model_version ma ON ma.id = c."modelAId"
-    LEFT JOIN model_version mb ON mb.id = c."modelBId"
-    LEFT JOIN LATERAL (
-      SELECT x.decision FROM review x WHERE x."annotationId" = a.id
-      ORDER BY x."createdAt" DESC LIMIT 1
-    ) rv ON true
-    LEFT JOIN LATERAL (
-      SELECT count(*)::int AS n,
-        (count(*) FILTER (WHERE o.choice = a.choice))::int AS agree,
-        CASE WHEN count(*) > 1 THEN json_agg(json_build_object(
+    ${exportFromSql(`CASE WHEN count(*) > 1 THEN json_agg(json_build_object(
           'annotatorId', o."annotatorId", 'choice', o.choice, 'degree', o.degree,
           'safetyLabel', o."safetyLabel", 'chosenUnsafeOtherSafe', o."chosenUnsafeOtherSafe",
-          'createdAt', o."createdAt") ORDER BY o."createdAt", o.id) END AS votes
-      FROM assignment os JOIN annotation o ON o."assignmentId" = os.id
-      WHERE os."comparisonId" = a."comparisonId"
-        AND (c."annotationsWanted" > 1 OR s.source <> 'own'
-          OR EXISTS (SELECT 1 FROM gold_item g WHERE g."comparisonId" = c.id))
-    ) v ON true
+          'createdAt', o."createdAt") ORDER BY o."createdAt", o.id) END AS votes`)}
     WHERE ${where}
     ORDER BY a."createdAt", a.id
     LIMIT $${params.length}`;
