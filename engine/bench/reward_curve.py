@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import tempfile
@@ -25,6 +24,7 @@ import torch
 
 from engine import checkpoint
 from engine.demo import oracle
+from engine.rlhf.evaluate import wilson
 from engine.reward.data import encode_pairs, read_pairs, write_pairs
 from engine.reward.spec import parse_train_reward
 from engine.reward.train import score_pairs, train_reward
@@ -32,16 +32,6 @@ from engine.tokenizer import Tokenizer
 from engine.runtime import BUNDLED_MODEL
 
 SMALL_MARGINS = [1, 2 / 3, 1 / 3, 0]  # the platform's "small" preset (lib/shared/jobs.ts), the loop's
-
-
-def wilson(p: float, n: int) -> tuple[float, float]:
-    if n == 0:
-        return (0.0, 1.0)
-    z = 1.96
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return (max(0.0, c - h), min(1.0, c + h))
 
 
 def subset(pairs: list, fraction: float, seed: int) -> list:
