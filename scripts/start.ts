@@ -46,12 +46,10 @@ function loadSecrets(): { authSecret: string; engineToken: string } {
 
 /** Builds the web app when sources changed since the last build (lib/platform/build.ts). */
 async function buildIfNeeded(env: NodeJS.ProcessEnv) {
-  await buildIfChanged(
-    root,
-    env,
-    (l) => process.stdout.write(`[build] ${l}\n`),
-    () => console.log("pairwise: building the web app (about a minute)…"),
-  );
+  await buildIfChanged(root, env, {
+    log: (l) => process.stdout.write(`[build] ${l}\n`),
+    announce: () => console.log("pairwise: building the web app (about a minute)…"),
+  });
 }
 
 async function main() {

@@ -32,25 +32,29 @@ async function treeStamp(root: string, env: NodeJS.ProcessEnv): Promise<string> 
 }
 
 /**
- * Builds the web app in `root` unless its build matches the sources (`announce` is called just
- * before a build starts); true when it built.
+ * Builds the web app in `root` unless its build matches the sources — or, with `onlyIfMissing`,
+ * unless a build exists at all (a platform started beside a server of the same build must not
+ * rebuild it under that server). `announce` is called just before a build starts. Every build
+ * leaves its stamp. -> true when it built.
  */
 export async function buildIfChanged(
   root: string,
   env: NodeJS.ProcessEnv,
-  log: (line: string) => void,
-  announce: () => void = () => {},
+  opts: { log: (line: string) => void; announce?: () => void; onlyIfMissing?: boolean },
 ): Promise<boolean> {
   const stampFile = path.join(root, ".next", "pairwise-build-stamp");
+  const built = existsSync(path.join(root, ".next", "BUILD_ID"));
+  if (built && opts.onlyIfMissing) return false;
   const stamp = await treeStamp(root, env);
-  if (
-    existsSync(path.join(root, ".next", "BUILD_ID")) &&
-    existsSync(stampFile) &&
-    readFileSync(stampFile, "utf8") === stamp
-  )
-    return false;
-  announce();
-  await runToEnd("build", path.join(root, "node_modules/.bin/next"), ["build", root], env, log);
+  if (built && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return false;
+  opts.announce?.();
+  await runToEnd(
+    "build",
+    path.join(root, "node_modules/.bin/next"),
+    ["build", root],
+    env,
+    opts.log,
+  );
   writeFileSync(stampFile, stamp);
   return true;
 }

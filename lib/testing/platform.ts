@@ -94,9 +94,7 @@ export async function ensureBuild(
   ifChanged = false,
 ): Promise<void> {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
-  if (ifChanged) await buildIfChanged(root, env, log);
-  else if (!existsSync(path.join(root, ".next", "BUILD_ID")))
-    await runToEnd("build", bin("next"), ["build"], env, log);
+  await buildIfChanged(root, env, { log, onlyIfMissing: !ifChanged });
 }
 
 function processHandle(
