@@ -153,6 +153,61 @@ describe(`annotation on ${TEST_BACKEND}`, () => {
     ).rejects.toThrow(/already submitted/);
   });
 
+  it("answers a key reused on another assignment with its first annotation, storing nothing", async () => {
+    const first = await startWritten(ann1, t0);
+    const r1 = await submit.submitAnnotation(
+      ann1,
+      {
+        ...label(first.assignmentId, "k-reuse-1", "right"),
+        degree: "significantly_better",
+        flags: ["factually_wrong", "truncated"],
+        note: "the second is wrong",
+        timeSpentMs: 4321,
+      },
+      at(5),
+      never,
+    );
+    const stored = await db.prisma.annotation.findUniqueOrThrow({ where: { id: r1.annotationId } });
+    expect(stored).toMatchObject({
+      assignmentId: first.assignmentId,
+      comparisonId: first.comparisonId,
+      annotatorId: ann1,
+      degree: "significantly_better",
+      safetyLabel: null,
+      chosenUnsafeOtherSafe: false,
+      flags: ["factually_wrong", "truncated"],
+      note: "the second is wrong",
+      timeSpentMs: 4321,
+      idempotencyKey: "k-reuse-1",
+      createdAt: at(5),
+    });
+    expect(
+      (await db.prisma.assignment.findUniqueOrThrow({ where: { id: first.assignmentId } }))
+        .finishedAt,
+    ).toEqual(at(5));
+    const second = await assign.continueDialogue(ann1, r1.dialogueId!, "and then?", at(6), never);
+    await generated(second.comparisonId);
+    const r2 = await submit.submitAnnotation(
+      ann1,
+      label(second.assignmentId, "k-reuse-1"),
+      at(7),
+      never,
+    );
+    expect(r2).toMatchObject({ annotationId: r1.annotationId, created: false });
+    const held = await db.prisma.assignment.findUniqueOrThrow({
+      where: { id: second.assignmentId },
+    });
+    expect([held.status, held.finishedAt]).toEqual(["assigned", null]);
+    expect(await db.prisma.annotation.count({ where: { assignmentId: second.assignmentId } })).toBe(
+      0,
+    );
+    expect(await db.prisma.turn.count({ where: { comparisonId: second.comparisonId } })).toBe(0);
+    // Someone else's assignment is not found, whatever the key.
+    await expect(
+      submit.submitAnnotation(ann2, label(second.assignmentId, "k-reuse-2"), at(8), never),
+    ).rejects.toThrow(/No such assignment/);
+  });
+
   it("continues a dialogue turn by turn up to the round's maximum", async () => {
     let item = await startWritten(ann1, t0);
     for (let turn = 0; turn < 3; turn++) {

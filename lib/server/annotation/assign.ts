@@ -122,7 +122,7 @@ function claimSql(annotatorId: string, now: Date, lease: Date, candidates: Prism
 }
 
 /** A timestamp(3) parameter: the columns hold UTC without a zone. */
-function ts(d: Date) {
+export function ts(d: Date) {
   return Prisma.sql`${d.toISOString()}::timestamp(3)`;
 }
 

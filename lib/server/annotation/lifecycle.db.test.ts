@@ -36,6 +36,11 @@ async function newComparison(sampled: boolean) {
   });
 }
 
+/** The submit's move (`labelledSql`) for a comparison with `labels` of `wanted` labels. */
+const labelled = (comparisonId: string, labels: number, wanted: number) =>
+  db.prisma.$queryRaw`WITH t AS (SELECT ${comparisonId} AS "comparisonId", ${labels}::int AS labels,
+    ${wanted}::int AS wanted), moved AS (${l.labelledSql()}) SELECT count(*)::int AS n FROM moved`;
+
 const statusOf = async (id: string) =>
   (await db.prisma.comparison.findUniqueOrThrow({ where: { id } })).status;
 
@@ -87,13 +92,13 @@ describe(`comparison lifecycle on ${TEST_BACKEND}`, () => {
     expect([restarted.status, restarted.error]).toEqual(["generating", null]);
     await l.pairSampled(db.prisma, c.id, { responseA: "a", responseB: "b" });
     expect(await statusOf(c.id)).toBe("ready");
-    await l.labelled(db.prisma, c.id, 1, 2); // one of two labels: still ready
+    await labelled(c.id, 1, 2); // one of two labels: still ready
     expect(await statusOf(c.id)).toBe("ready");
-    await l.labelled(db.prisma, c.id, 2, 2);
+    await labelled(c.id, 2, 2);
     expect(await statusOf(c.id)).toBe("complete");
     await l.labelUndone(db.prisma, c.id);
     expect(await statusOf(c.id)).toBe("ready");
-    await l.labelled(db.prisma, c.id, 1, 1);
+    await labelled(c.id, 1, 1);
     expect(await statusOf(c.id)).toBe("complete");
   });
 
@@ -119,7 +124,7 @@ describe(`comparison lifecycle on ${TEST_BACKEND}`, () => {
     await expect(l.samplingFailed(db.prisma, c.id, "x")).rejects.toThrow(/cannot become failed/);
     await expect(l.startSampling(db.prisma, c.id)).rejects.toThrow(/cannot become generating/);
     const g = await newComparison(false);
-    await expect(l.labelled(db.prisma, g.id, 1, 1)).rejects.toThrow(/cannot become complete/);
+    expect(await labelled(g.id, 1, 1)).toEqual([{ n: 0 }]); // a label on nothing sampled moves nothing
     await expect(l.labelUndone(db.prisma, g.id)).rejects.toThrow(/cannot become ready/);
     expect(await statusOf(g.id)).toBe("generating");
   });

@@ -10,9 +10,10 @@ import "server-only";
 // `generating` also restarts itself (a stream reopened after the web process died mid-sample);
 // `complete` takes further labels (a gold item) and stays complete; an undo of a label on a
 // comparison that was not complete yet leaves it ready. Every move is a conditional UPDATE on the
-// states it may come from, so a move from anywhere else fails instead of writing a wrong state.
+// states it may come from, so a move from anywhere else fails instead of writing a wrong state
+// (the label's move is part of the submit's one statement, which stores nothing on any other state).
 import { prisma } from "@/lib/db";
-import type { Prisma } from "@/lib/generated/prisma/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 
 export const COMPARISON_STATES = ["generating", "ready", "complete", "failed", "dropped"] as const;
 export type TComparisonState = (typeof COMPARISON_STATES)[number];
@@ -90,14 +91,21 @@ export function pairDropped(db: TDb, comparisonId: string, reason: string, resam
   return move(db, comparisonId, ["generating"], "dropped", { error: reason, resamples });
 }
 
-/** A label was submitted: complete once `submitted` labels reach `wanted`, else unchanged. */
-export async function labelled(
-  db: TDb,
-  comparisonId: string,
-  submitted: number,
-  wanted: number,
-): Promise<void> {
-  if (submitted >= wanted) await move(db, comparisonId, ["ready", "complete"], "complete");
+/**
+ * A label was submitted, as one part of the one-statement submit (submit.ts): an UPDATE to put in
+ * a WITH clause after the CTE `t`, which holds the comparison (`comparisonId`), the labels it has
+ * with this one (`labels`) and the labels it wants now (`wanted`, 2 when this label drew it for a
+ * second opinion). The comparison becomes complete once labels reach wanted, else stays as it is;
+ * only a ready or complete comparison moves (the submit takes labels on nothing else).
+ */
+export function labelledSql(): Prisma.Sql {
+  const from: TComparisonState[] = ["ready", "complete"];
+  if (!from.every((f) => canMove(f, "complete"))) throw new Error("not a comparison move");
+  return Prisma.sql`UPDATE comparison c SET "annotationsWanted" = t.wanted,
+      status = CASE WHEN t.labels >= t.wanted THEN 'complete'::"ComparisonStatus" ELSE c.status END
+    FROM t WHERE c.id = t."comparisonId" AND c.status::text IN (${Prisma.join(from)})
+      AND (t.labels >= t.wanted OR c."annotationsWanted" <> t.wanted)
+    RETURNING c.id`;
 }
 
 /** A label was undone: the comparison is ready for its label again. */

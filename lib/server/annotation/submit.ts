@@ -7,9 +7,8 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { DomainError } from "@/lib/server/errors";
 import { UNDO_GRACE_MS, type TSubmitAnnotation } from "@/lib/shared/annotation";
 import { parseRoundConfig } from "@/lib/shared/round-config";
-import type { TRandom } from "./assign";
-import { labelled, labelUndone } from "./lifecycle";
-import { variantOfSide } from "./view";
+import { ts, type TRandom } from "./assign";
+import { labelledSql, labelUndone } from "./lifecycle";
 
 export type TSubmitResult = {
   annotationId: string;
@@ -40,33 +39,27 @@ async function existingByKey(
   };
 }
 
-/** The assignment being labelled, with what the submit needs of its comparison and round. */
-type TSubmitTarget = {
-  id: string;
-  annotatorId: string;
-  status: string;
+/** What the one-statement submit returns when it stored the label. */
+type TSubmitted = {
+  annotationId: string;
   source: "own" | "overlap" | "gold";
-  leaseExpiresAt: Date;
-  comparisonId: string;
-  comparisonStatus: string;
-  axis: "helpfulness" | "safety";
-  swapped: boolean;
-  annotationsWanted: number;
   dialogueId: string | null;
   turnIndex: number;
-  responseA: string;
-  responseB: string;
-  config: unknown;
-  /** Labels already submitted on the comparison (this one not included). */
-  submitted: number;
+  maxTurns: number;
 };
 
 /**
- * Submits a label. The common case is one transaction of few statements: the assignment read and
- * locked with its comparison and round, the annotation inserted, the assignment closed, and — when
- * they apply — the comparison's status moved, the dialogue's assistant turn inserted. The
- * idempotency key is looked up only when the submit cannot go through (a retry or a double click
- * finds its assignment already submitted, or the key taken): then the first annotation is returned.
+ * Submits a label. The common case is one statement, so one round trip and no transaction to open
+ * and close: it closes the assignment (only if it is the annotator's, still assigned, its lease
+ * running, its comparison sampled, and a safety label given on the safety axis), inserts the
+ * annotation, moves the comparison (lifecycle.ts `labelledSql`), and in the annotator's own
+ * dialogue inserts the chosen response as the assistant turn and completes the dialogue at the
+ * round's last turn. A statement is atomic, so a crash or an error (the key taken) stores nothing.
+ * Two submits of one assignment are taken one after the other: the UPDATE locks the assignment, and
+ * the second, re-checked after the first commits, finds it submitted and changes nothing.
+ *
+ * When nothing was stored, the idempotency key is looked up (a retry or a double click gets the
+ * first annotation made with it), and otherwise the assignment is read again to say why.
  */
 export async function submitAnnotation(
   annotatorId: string,
@@ -74,122 +67,131 @@ export async function submitAnnotation(
   now: Date,
   random: TRandom = Math.random,
 ): Promise<TSubmitResult> {
+  const chosenUnsafeOtherSafe = input.safety === "chosen_unsafe_other_safe";
+  const safetyLabel =
+    input.safety && input.safety !== "chosen_unsafe_other_safe" ? input.safety : null;
+  // The overlap draw: the first label of an own comparison draws it for a second opinion.
+  const draw = random();
+  let row: TSubmitted | undefined;
   try {
-    return await prisma.$transaction(async (tx) => {
-      // FOR UPDATE: two submits of one assignment (two keys) are taken one after the other.
-      const [assignment] = await tx.$queryRaw<TSubmitTarget[]>`
-        SELECT s.id, s."annotatorId", s.status::text AS status, s.source::text AS source,
-          s."leaseExpiresAt", c.id AS "comparisonId", c.status::text AS "comparisonStatus",
-          c.axis::text AS axis, c.swapped, c."annotationsWanted", c."dialogueId", c."turnIndex",
-          c."responseA", c."responseB", r.config,
+    [row] = await prisma.$queryRaw<TSubmitted[]>`
+      WITH target AS (
+        UPDATE assignment s SET status = 'submitted', "finishedAt" = ${ts(now)}
+        FROM comparison c JOIN round r ON r.id = c."roundId"
+        WHERE s.id = ${input.assignmentId} AND s."annotatorId" = ${annotatorId}
+          AND s.status = 'assigned' AND s."leaseExpiresAt" >= ${ts(now)}
+          AND c.id = s."comparisonId" AND c.status IN ('ready', 'complete')
+          AND (c.axis <> 'safety' OR ${input.safety !== undefined})
+        RETURNING s.id, s.source::text AS source, c.id AS "comparisonId", c.swapped,
+          c."annotationsWanted", c."dialogueId", c."turnIndex", c."responseA", c."responseB",
+          (r.config->>'overlapRate')::float8 AS "overlapRate", (r.config->>'maxTurns')::int AS "maxTurns",
           (SELECT count(*)::int FROM assignment o
-           WHERE o."comparisonId" = c.id AND o.status = 'submitted') AS submitted
-        FROM assignment s JOIN comparison c ON c.id = s."comparisonId"
-        JOIN round r ON r.id = c."roundId"
-        WHERE s.id = ${input.assignmentId}
-        FOR UPDATE OF s`;
-      if (!assignment || assignment.annotatorId !== annotatorId) {
-        throw new DomainError("NOT_FOUND", "No such assignment");
-      }
-      if (assignment.status !== "assigned") {
-        throw new DomainError(
-          "CONFLICT",
-          assignment.status === "expired"
-            ? "This item's lease ran out and it went back to the queue; your label was not saved. Take the next item."
-            : `This item was already ${assignment.status}; nothing was changed.`,
-        );
-      }
-      if (assignment.leaseExpiresAt < now) {
-        // Refused; the expiry itself is left to the next hand-out (this transaction rolls back).
-        throw new DomainError(
-          "CONFLICT",
-          "This item's lease ran out and it went back to the queue; your label was not saved. Take the next item.",
-        );
-      }
-      const c = assignment;
-      if (c.comparisonStatus !== "ready" && c.comparisonStatus !== "complete") {
-        throw new DomainError(
-          "CONFLICT",
-          "Both responses must be generated before you can label them",
-        );
-      }
-      if (c.axis === "safety" && !input.safety) {
-        throw new DomainError("BAD_REQUEST", "The safety axis needs a safety label");
-      }
-      const config = parseRoundConfig(c.config);
-      const choice = variantOfSide(input.chosenSide, c.swapped);
-      const chosenUnsafeOtherSafe = input.safety === "chosen_unsafe_other_safe";
-      const safetyLabel =
-        input.safety && input.safety !== "chosen_unsafe_other_safe" ? input.safety : null;
-
-      const annotation = await tx.annotation.create({
-        data: {
-          assignmentId: assignment.id,
-          comparisonId: c.comparisonId,
-          annotatorId,
-          choice,
-          degree: input.degree,
-          safetyLabel,
-          chosenUnsafeOtherSafe,
-          flags: input.flags,
-          note: input.note || null,
-          timeSpentMs: input.timeSpentMs,
-          idempotencyKey: input.idempotencyKey,
-          createdAt: now,
-        },
-        select: { id: true },
-      });
-      await tx.assignment.updateMany({
-        where: { id: assignment.id },
-        data: { status: "submitted", finishedAt: now },
-      });
-
-      // The first label of a comparison may draw it for a second opinion (overlap).
-      let wanted = c.annotationsWanted;
-      if (assignment.source === "own" && wanted === 1 && random() < config.overlapRate) {
-        wanted = 2;
-        await tx.comparison.updateMany({
-          where: { id: c.comparisonId },
-          data: { annotationsWanted: 2 },
-        });
-      }
-      await labelled(tx, c.comparisonId, c.submitted + 1, wanted);
-
-      // In the annotator's own dialogue, the chosen response becomes the assistant turn.
-      const own = assignment.source === "own" && c.dialogueId !== null;
-      if (own) {
-        await tx.$executeRaw`
-          INSERT INTO turn (id, "dialogueId", position, role, content, "comparisonId")
-          SELECT ${randomUUID()}, ${c.dialogueId}, coalesce(max(position), -1) + 1, 'assistant',
-            ${choice === "A" ? c.responseA : c.responseB}, ${c.comparisonId}
-          FROM turn WHERE "dialogueId" = ${c.dialogueId}`;
-        if (c.turnIndex + 1 >= config.maxTurns) {
-          await tx.dialogue.updateMany({
-            where: { id: c.dialogueId! },
-            data: { status: "completed" },
-          });
-        }
-      }
-      return {
-        annotationId: annotation.id,
-        created: true,
-        dialogueId: own ? c.dialogueId : null,
-        canContinue: own && c.turnIndex + 1 < config.maxTurns,
-        chosenUnsafeOtherSafe,
-      };
-    });
+           WHERE o."comparisonId" = c.id AND o.status = 'submitted') + 1 AS labels
+      ), t AS (
+        SELECT target.*,
+          CASE WHEN (${input.chosenSide} = 'left') <> swapped THEN 'A' ELSE 'B' END AS choice,
+          CASE WHEN source = 'own' AND "annotationsWanted" = 1 AND ${draw} < "overlapRate"
+            THEN 2 ELSE "annotationsWanted" END AS wanted
+        FROM target
+      ), inserted AS (
+        INSERT INTO annotation (id, "assignmentId", "comparisonId", "annotatorId", choice, degree,
+          "safetyLabel", "chosenUnsafeOtherSafe", flags, note, "timeSpentMs", "idempotencyKey",
+          "createdAt")
+        SELECT ${randomUUID()}, t.id, t."comparisonId", ${annotatorId}, t.choice::"Choice",
+          ${input.degree}::"Degree", ${safetyLabel}::"SafetyLabel", ${chosenUnsafeOtherSafe},
+          ${input.flags}::text[], ${input.note || null}, ${input.timeSpentMs},
+          ${input.idempotencyKey}, ${ts(now)}
+        FROM t RETURNING id
+      ), moved AS (${labelledSql()}
+      ), turn_added AS (
+        INSERT INTO turn (id, "dialogueId", position, role, content, "comparisonId")
+        SELECT ${randomUUID()}, t."dialogueId",
+          (SELECT coalesce(max(position), -1) + 1 FROM turn WHERE "dialogueId" = t."dialogueId"),
+          'assistant', CASE WHEN t.choice = 'A' THEN t."responseA" ELSE t."responseB" END,
+          t."comparisonId"
+        FROM t WHERE t.source = 'own' AND t."dialogueId" IS NOT NULL
+        RETURNING id
+      ), dialogue_done AS (
+        UPDATE dialogue d SET status = 'completed' FROM t
+        WHERE d.id = t."dialogueId" AND t.source = 'own' AND t."turnIndex" + 1 >= t."maxTurns"
+        RETURNING d.id
+      )
+      SELECT inserted.id AS "annotationId", t.source, t."dialogueId", t."turnIndex", t."maxTurns"
+      FROM inserted, t`;
   } catch (error) {
-    // The key was used before (a retry, a double click, a second tab), or two submits with one
-    // key raced: the first annotation made with it is the answer.
-    const used =
-      (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") ||
-      error instanceof DomainError;
-    if (used) {
-      const first = await existingByKey(annotatorId, input.idempotencyKey);
-      if (first) return first;
-    }
-    throw error;
+    // The key was used before for another assignment (a client that reuses keys), or two
+    // submits with one key raced: the first annotation made with it is the answer.
+    if (!isUniqueViolation(error)) throw error;
   }
+  if (row) {
+    const own = row.source === "own" && row.dialogueId !== null;
+    return {
+      annotationId: row.annotationId,
+      created: true,
+      dialogueId: own ? row.dialogueId : null,
+      canContinue: own && row.turnIndex + 1 < row.maxTurns,
+      chosenUnsafeOtherSafe,
+    };
+  }
+  const first = await existingByKey(annotatorId, input.idempotencyKey);
+  if (first) return first;
+  throw await refusal(annotatorId, input, now);
+}
+
+/** Why a submit stored nothing: the same checks as the statement's, in the order a person reads them. */
+async function refusal(
+  annotatorId: string,
+  input: TSubmitAnnotation,
+  now: Date,
+): Promise<DomainError> {
+  const assignment = await prisma.assignment.findUnique({
+    where: { id: input.assignmentId },
+    select: {
+      annotatorId: true,
+      status: true,
+      leaseExpiresAt: true,
+      comparison: { select: { status: true, axis: true } },
+    },
+  });
+  if (!assignment || assignment.annotatorId !== annotatorId) {
+    return new DomainError("NOT_FOUND", "No such assignment");
+  }
+  const leaseRanOut =
+    "This item's lease ran out and it went back to the queue; your label was not saved. Take the next item.";
+  if (assignment.status !== "assigned") {
+    return new DomainError(
+      "CONFLICT",
+      assignment.status === "expired"
+        ? leaseRanOut
+        : `This item was already ${assignment.status}; nothing was changed.`,
+    );
+  }
+  // The expiry itself is left to the next hand-out.
+  if (assignment.leaseExpiresAt < now) return new DomainError("CONFLICT", leaseRanOut);
+  const c = assignment.comparison;
+  if (c.status !== "ready" && c.status !== "complete") {
+    return new DomainError(
+      "CONFLICT",
+      "Both responses must be generated before you can label them",
+    );
+  }
+  if (c.axis === "safety" && !input.safety) {
+    return new DomainError("BAD_REQUEST", "The safety axis needs a safety label");
+  }
+  // Everything holds now: it changed between the statement and this read (a concurrent undo).
+  return new DomainError(
+    "CONFLICT",
+    "This item changed while you submitted; nothing was saved. Try again.",
+  );
+}
+
+/** A unique constraint refused the write (Prisma's P2002, or PostgreSQL's 23505 from a raw query). */
+function isUniqueViolation(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (error.code === "P2002") return true;
+    return JSON.stringify(error.meta ?? {}).includes("23505");
+  }
+  return false;
 }
 
 /**
