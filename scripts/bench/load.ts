@@ -17,6 +17,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { TRPCClientError } from "@trpc/client";
 import pg from "pg";
@@ -95,6 +96,7 @@ type TResult = {
   seconds: number;
   load: number[];
   setupSeconds: number;
+  loopDelayP99Ms: number;
 };
 
 /** 4xx from the server: a refusal. Anything else (no answer, 5xx) may be retried with the same key. */
@@ -142,11 +144,16 @@ async function runBackend(backend: "pglite" | "postgres"): Promise<TResult> {
         PAIRWISE_TRUSTED_PROXIES: "1",
       },
       log: (name, line) => {
-        const m = /\[query-stats\] (annotation\.(?:next|submit)) queries=(\d+)/.exec(line);
+        const m =
+          /\[query-stats\] (annotation\.(?:next|submit)) queries=(\d+) ms=[\d.]+ handler=([\d.]+)/.exec(
+            line,
+          );
         if (name !== "web" || !m) return;
-        const q = (queryStats[`${backend} ${m[1]}`] ??= { requests: 0, queries: 0 });
+        const q = (queryStats[`${backend} ${m[1]}`] ??= { requests: 0, queries: 0, handlerMs: [] });
         q.requests += 1;
         q.queries += Number(m[2]);
+        // Only the measured phase's requests, as for the client's percentiles.
+        if (measuring) q.handlerMs.push(Number(m[3]));
       },
     });
     return await measure(backend, platform, t0);
@@ -239,6 +246,9 @@ async function measure(
     const loadTimer = setInterval(() => load.push(os.loadavg()[0]!), 10_000);
     const start = Date.now();
     const deadline = start + SECONDS * 1000;
+    measuring = true;
+    loopDelay.reset();
+    loopDelay.enable();
 
     await Promise.all(
       cookies.slice(0, N).map(async (cookie, i) => {
@@ -310,6 +320,9 @@ async function measure(
       }),
     );
     clearInterval(loadTimer);
+    measuring = false;
+    loopDelay.disable();
+    const loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
     const seconds = (Date.now() - start) / 1000;
 
     // Reconcile every client's log with the database.
@@ -366,6 +379,7 @@ async function measure(
       seconds,
       load,
       setupSeconds,
+      loopDelayP99Ms,
     };
   } finally {
     await db.end();
@@ -373,7 +387,15 @@ async function measure(
 }
 
 /** Statements per request by "backend path", from the web log. */
-const queryStats: Record<string, { requests: number; queries: number }> = {};
+const queryStats: Record<string, { requests: number; queries: number; handlerMs: number[] }> = {};
+/** True while the annotators run (the web log's handler times outside it are setup). */
+let measuring = false;
+/** The benchmark process's own event-loop delay while the annotators run: time a client waited to be served here. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+function serverPcts(backend: string, path: string): string {
+  const q = queryStats[`${backend} ${path}`];
+  return q?.handlerMs.length ? pcts(q.handlerMs) : "?";
+}
 function perRequest(backend: string, path: string): string {
   const q = queryStats[`${backend} ${path}`];
   return q?.requests ? (q.queries / q.requests).toFixed(1) : "?";
@@ -398,6 +420,7 @@ function summary(r: TResult): string {
     `  sample     n=${r.sampleMs.length}  p50/p95/p99 ms ${pcts(r.sampleMs)}`,
     `  submits: ${acked} acknowledged, ${refused} refused (4xx), ${unanswered} unanswered after 5 tries (${r.unansweredStored} of them stored); ${r.retries} retries`,
     `  statements per request (setup included, session lookup included): next ${perRequest(r.backend, "annotation.next")}, submit ${perRequest(r.backend, "annotation.submit")}`,
+    `  in the web server's handler, p50/p95/p99 ms: next ${serverPcts(r.backend, "annotation.next")}, submit ${serverPcts(r.backend, "annotation.submit")}; this process's event-loop delay p99 ${f(r.loopDelayP99Ms)} ms`,
     `  stored ${r.stored}; lost ${r.lost.length}, duplicated ${r.duplicated.length}, stored without a log entry ${r.phantom.length}, refused but stored ${r.refusedButStored.length}`,
     `  ${(requests / r.seconds).toFixed(1)} requests/s; client errors (next/start/sample): ${r.clientErrors.length}${r.clientErrors.length ? ` e.g. ${r.clientErrors[0]!.slice(0, 160)}` : ""}`,
     ...[...new Set(all.filter((e) => e.outcome !== "acked").map((e) => e.error?.slice(0, 120)))]

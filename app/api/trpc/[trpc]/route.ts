@@ -9,11 +9,19 @@ function handler(req: Request) {
   return trpcHandler(req);
 }
 
-/** Benchmarks: one log line per request with the statements it sent (lib/db.ts withQueryStats). */
+/**
+ * Benchmarks: one log line per request with the statements it sent (lib/db.ts withQueryStats) and
+ * the handler's own time, from the request reaching it to the response (what the server adds,
+ * without the client's side and the wait for the process to be scheduled).
+ */
 async function handlerWithStats(req: Request) {
+  const started = performance.now();
   const [res, stats] = await withQueryStats(() => trpcHandler(req));
+  const handlerMs = performance.now() - started;
   const path = new URL(req.url).pathname.replace("/api/trpc/", "");
-  console.log(`[query-stats] ${path} queries=${stats.queries} ms=${stats.ms.toFixed(1)}`);
+  console.log(
+    `[query-stats] ${path} queries=${stats.queries} ms=${stats.ms.toFixed(1)} handler=${handlerMs.toFixed(1)}`,
+  );
   return res;
 }
 
