@@ -9,9 +9,14 @@
 // of labels are reviewed), then calls the GET handler of app/api/v1/comparisons/route.ts in this
 // process with a real API key — the same code `next start` runs, minus Next's HTTP layer — and
 // reads the streamed body to the end, counting rows and bytes and sampling the RSS every 100 ms.
+// Each export runs in a process of its own (forked with the same Node flags), which loads the
+// route's modules and serves one small page first (the API key check, Prisma's engine), as a
+// server that has served a request has: its RSS is the route's, not this seeding process's.
 // The database is dropped afterwards, also on failure, unless --keep (then --database NAME reuses
-// it without seeding again). --before also times the code before issue 20 in the same run (rows
-// formatted by this process, keyset batches, JIT on) for the before/after ratio.
+// it without seeding again). --before also times, in the same run, the code before issue 20
+// (rows in keyset batches with JIT on, formatted in Node) and the way before COPY (the database's
+// lines through a server-side cursor with FETCH; Parquet: rows in keyset batches).
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -27,24 +32,31 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
     database: { type: "string" },
   },
+  // A forked export process gets its task in BENCH_EXPORT_CHILD, not in its arguments.
+  strict: false,
 });
-const N = Number(values.comparisons);
+const N = Number(values.comparisons as string);
 if (!Number.isInteger(N) || N < 1) {
   console.error("--comparisons must be a positive integer");
   process.exit(2);
 }
 const baseUrl = optionalVar("TEST_POSTGRES_URL") ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const FORMATS = values.format.split(",");
+const FORMATS = (values.format as string).split(",");
 if (!FORMATS.every((f) => ["native", "trl", "hh-rlhf", "parquet"].includes(f))) {
   console.error("--format: a comma-separated list of native, trl, hh-rlhf, parquet");
   process.exit(2);
 }
-if (values.database !== undefined && !/^pairwise_bench_export_[0-9a-f]{8}$/.test(values.database)) {
+if (
+  values.database !== undefined &&
+  !/^pairwise_bench_export_[0-9a-f]{8}$/.test(values.database as string)
+) {
   console.error("--database: the name of a database kept by an earlier --keep run");
   process.exit(2);
 }
 const reuse = values.database !== undefined;
-const dbName = values.database ?? `pairwise_bench_export_${randomBytes(4).toString("hex")}`;
+const dbName =
+  (values.database as string | undefined) ??
+  `pairwise_bench_export_${randomBytes(4).toString("hex")}`;
 const url = urlWithDatabase(baseUrl, dbName);
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(0);
@@ -110,7 +122,11 @@ type TRun = {
   bytes: number;
   wall: number;
   firstByteMs: number;
+  /** After loading the route's modules, before its first request. */
+  rssLoaded: number;
+  /** After one small page (the warm-up), just before the export. */
   rssStart: number;
+  load: [number, number];
   peak: number;
   nodeCpuS: number;
   tenths: number[];
@@ -121,7 +137,9 @@ async function measure(
   label: string,
   open: () => Promise<ReadableStream<Uint8Array>>,
   lines: boolean,
+  rssLoaded: number,
 ): Promise<TRun> {
+  const load0 = os.loadavg()[0]!;
   const rssStart = process.memoryUsage().rss;
   let peak = rssStart;
   const samples: number[] = [];
@@ -154,13 +172,15 @@ async function measure(
     );
     return part.length ? Math.max(...part) : NaN;
   });
-  const run = {
+  const run: TRun = {
     label,
     rows,
     bytes,
     wall,
     firstByteMs,
+    rssLoaded,
     rssStart,
+    load: [load0, os.loadavg()[0]!],
     peak,
     nodeCpuS: (cpu.user + cpu.system) / 1e6,
     tenths,
@@ -204,49 +224,28 @@ async function main() {
     process.env.DATABASE_URL = url;
     process.env.BETTER_AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
     const { createApiKey } = await import("@/lib/server/api-keys/keys");
-    const { GET } = await import("@/app/api/v1/comparisons/route");
-    const { closeExportDb, createExportDb } = await import("@/lib/server/export/query");
-    const { ndjsonStream, planFromQuery } = await import("@/lib/server/export/stream");
-    const { ZExportQuery } = await import("@/lib/shared/export");
     await client.query(`DELETE FROM api_key WHERE name = 'bench'`);
     const key = await createApiKey("admin", { name: "bench", scopes: ["comparisons:read"] });
-    const secret = process.env.BETTER_AUTH_SECRET;
+    const { closeExportDb } = await import("@/lib/server/export/query");
+    await closeExportDb();
 
     const runs: TRun[] = [];
     for (const format of FORMATS) {
-      const viaRoute = async () => {
-        const res = await GET(
-          new Request(`http://127.0.0.1/api/v1/comparisons?format=${format}`, {
-            headers: { authorization: `Bearer ${key.secret}` },
-          }),
-        );
-        if (res.status !== 200)
-          throw new Error(`export answered ${res.status}: ${await res.text()}`);
-        return res.body!;
-      };
-      const after = await measure(`${format} (now)`, viaRoute, format !== "parquet");
-      runs.push(after);
-      if (format !== "parquet" && format !== "native" && after.rows > labels)
-        throw new Error(`exported ${after.rows} rows, expected at most ${labels}`);
-      if (format === "native" && after.rows !== labels)
-        throw new Error(`exported ${after.rows} rows, expected ${labels}`);
-      if (values.before && format !== "parquet") {
-        // The code before issue 20: rows read in keyset batches with JIT on, formatted here.
-        const old = createExportDb(url, 4, { jit: true });
-        const q = ZExportQuery.parse({ format });
-        const plan = { ...planFromQuery(q, null, secret), lines: "node" as const };
-        const before = await measure(
-          `${format} (before)`,
-          async () => ndjsonStream(old, plan, format as "native" | "trl" | "hh-rlhf"),
-          true,
-        );
-        await old.end();
-        runs.push(before);
-        if (before.rows !== after.rows)
-          throw new Error(`before: ${before.rows} rows, now: ${after.rows}`);
+      const variants: TVariant[] = ["now"];
+      if (values.before)
+        variants.push("main", ...(format === "parquet" ? [] : ["before" as const]));
+      for (const variant of variants) {
+        const run = await inChild({ url, key: key.secret, format, variant });
+        runs.push(run);
+        const now = runs.find((r) => r.label === `${format} (now)`)!;
+        if (format === "native" && run.rows !== labels)
+          throw new Error(`${run.label}: exported ${run.rows} rows, expected ${labels}`);
+        if (format !== "parquet" && (run.rows > labels || run.rows !== now.rows))
+          throw new Error(`${run.label}: ${run.rows} rows, now: ${now.rows} (labels ${labels})`);
+        if (format !== "parquet" || variant === "now") continue;
+        if (run.bytes === 0) throw new Error(`${run.label}: empty`);
       }
     }
-    await closeExportDb();
 
     console.log();
     console.log(
@@ -259,12 +258,12 @@ async function main() {
     );
     console.log();
     console.log(
-      `| export | rows | wall s | rows/s | MiB/s | first byte ms | RSS start MiB | RSS peak MiB | Node CPU s | output MiB |`,
+      `| export | rows | wall s | rows/s | MiB/s | first byte ms | RSS loaded → start → peak MiB | Node CPU s | output MiB | load |`,
     );
     console.log(`|---|---|---|---|---|---|---|---|---|---|`);
     for (const r of runs)
       console.log(
-        `| ${r.label} | ${r.rows ? r.rows.toLocaleString("en") : "–"} | ${r.wall.toFixed(1)} | ${r.rows ? Math.round(r.rows / r.wall).toLocaleString("en") : "–"} | ${(r.bytes / 2 ** 20 / r.wall).toFixed(1)} | ${r.firstByteMs.toFixed(0)} | ${mib(r.rssStart)} | ${mib(r.peak)} | ${r.nodeCpuS.toFixed(1)} | ${(r.bytes / 2 ** 20).toFixed(0)} |`,
+        `| ${r.label} | ${r.rows ? r.rows.toLocaleString("en") : "–"} | ${r.wall.toFixed(1)} | ${r.rows ? Math.round(r.rows / r.wall).toLocaleString("en") : "–"} | ${(r.bytes / 2 ** 20 / r.wall).toFixed(1)} | ${r.firstByteMs.toFixed(0)} | ${mib(r.rssLoaded)} → ${mib(r.rssStart)} → ${mib(r.peak)} | ${r.nodeCpuS.toFixed(1)} | ${(r.bytes / 2 ** 20).toFixed(0)} | ${r.load.map((l) => l.toFixed(1)).join("–")} |`,
       );
     console.log();
     for (const r of runs)
@@ -272,12 +271,12 @@ async function main() {
         `${r.label}: RSS peak per tenth (MiB): ${r.tenths.map((b) => mib(b)).join(", ")}`,
       );
     for (const format of FORMATS) {
-      const now = runs.find((r) => r.label === `${format} (now)`);
-      const before = runs.find((r) => r.label === `${format} (before)`);
-      if (now && before)
-        console.log(
-          `${format}: before / now wall = ${(before.wall / now.wall).toFixed(2)}× (${before.wall.toFixed(1)} s → ${now.wall.toFixed(1)} s)`,
-        );
+      const now = runs.find((r) => r.label === `${format} (now)`)!;
+      for (const variant of ["main", "before"])
+        for (const r of runs.filter((r) => r.label === `${format} (${variant})`))
+          console.log(
+            `${format}: ${variant} / now wall = ${(r.wall / now.wall).toFixed(2)}× (${r.wall.toFixed(1)} s → ${now.wall.toFixed(1)} s), peak RSS ${mib(r.peak)} → ${mib(now.peak)} MiB`,
+          );
     }
   } finally {
     await client.end().catch(() => {});
@@ -290,7 +289,84 @@ async function main() {
   }
 }
 
-main().then(
+/**
+ * now: the route handler (GET /api/v1/comparisons). main: the way before COPY, the code of the
+ * main branch when this benchmark was written (lines through a server-side cursor with FETCH;
+ * Parquet from rows in keyset batches). before: the code before issue 20 (rows in keyset batches
+ * with JIT on, formatted in Node).
+ */
+type TVariant = "now" | "main" | "before";
+type TChildTask = { url: string; key: string; format: string; variant: TVariant };
+
+/** Runs one export in a process of its own and returns its measurement. */
+function inChild(task: TChildTask): Promise<TRun> {
+  return new Promise((resolve, reject) => {
+    const child = fork(process.argv[1]!, [], {
+      env: { ...process.env, BENCH_EXPORT_CHILD: JSON.stringify(task) },
+    });
+    let run: TRun | null = null;
+    child.on("message", (m) => (run = m as TRun));
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      run && code === 0
+        ? resolve(run)
+        : reject(new Error(`${task.format} ${task.variant}: exit ${code}`)),
+    );
+  });
+}
+
+/** In the forked process: load what the route loads, serve one page, then measure the export. */
+async function child(task: TChildTask): Promise<TRun> {
+  process.env.DATABASE_URL = task.url;
+  process.env.BETTER_AUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
+  const { GET } = await import("@/app/api/v1/comparisons/route");
+  const { closeExportDb, createExportDb } = await import("@/lib/server/export/query");
+  const { ndjsonStream, parquetStream, planFromQuery } = await import("@/lib/server/export/stream");
+  const { ZExportQuery } = await import("@/lib/shared/export");
+  const rssLoaded = process.memoryUsage().rss;
+  const get = async (query: string) => {
+    const res = await GET(
+      new Request(`http://127.0.0.1/api/v1/comparisons?${query}`, {
+        headers: { authorization: `Bearer ${task.key}` },
+      }),
+    );
+    if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+    return res;
+  };
+  await (await get("format=native&limit=10")).text();
+  const { format, variant } = task;
+  const lines = format !== "parquet";
+  const label = `${format} (${variant})`;
+  if (variant === "now")
+    return measure(label, async () => (await get(`format=${format}`)).body!, lines, rssLoaded);
+  const db = createExportDb(task.url, 4, { jit: variant === "before" });
+  const plan = {
+    ...planFromQuery(ZExportQuery.parse({ format }), null, process.env.BETTER_AUTH_SECRET),
+    ...(variant === "before"
+      ? { lines: "node" as const, read: "keyset" as const }
+      : { read: format === "parquet" ? ("keyset" as const) : ("fetch" as const) }),
+  };
+  const run = await measure(
+    label,
+    async () =>
+      format === "parquet"
+        ? parquetStream(db, plan)
+        : ndjsonStream(db, plan, format as "native" | "trl" | "hh-rlhf"),
+    lines,
+    rssLoaded,
+  );
+  await db.end();
+  await closeExportDb();
+  return run;
+}
+
+const childTask = process.env.BENCH_EXPORT_CHILD;
+(childTask
+  ? child(JSON.parse(childTask) as TChildTask).then(
+      (run) => new Promise<void>((resolve) => process.send!(run, () => resolve())),
+    )
+  : main()
+).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);

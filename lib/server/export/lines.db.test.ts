@@ -95,6 +95,19 @@ beforeAll(async () => {
     where: { comparisonId: last.id },
     data: { note: TRICKY, flags: ["offensive", TRICKY] },
   });
+  // Contexts jsonb prints unlike JSON.stringify beyond its spaces: numbers as written ("1.50",
+  // 20 digits), keys of digits (JavaScript puts them first); and a context that is no array.
+  const [first, second] = await db.prisma.comparison.findMany({ orderBy: { createdAt: "asc" } });
+  await db.prisma.$executeRawUnsafe(
+    `UPDATE comparison SET context = $1::jsonb WHERE id = $2`,
+    `[{"role": "user", "content": "1.50, 10: x", "n": 1.50, "big": 12345678901234567890,
+      "neg": -0.0, "10": "ten", "9": {"2": [], "b": {}}}, {"role": "assistant", "content": ""}]`,
+    first!.id,
+  );
+  await db.prisma.$executeRawUnsafe(
+    `UPDATE comparison SET context = '{"role": "user", "content": "not a list"}' WHERE id = $1`,
+    second!.id,
+  );
 });
 afterAll(async () => {
   await pool?.end();
@@ -136,6 +149,17 @@ describe(`lines built by the database on ${TEST_BACKEND}`, () => {
         expect(node.body.split("\n").length).toBe(9); // 8 labels and the final newline
         expect(database.body).toBe(node.body);
       });
+
+  it("a stream stopped after its first chunk leaves the pool working", async () => {
+    for (const format of ["native", "trl"] as const) {
+      const reader = stream.ndjsonStream(pool, plan({ format }, "database"), format).getReader();
+      expect((await reader.read()).value!.length).toBeGreaterThan(0);
+      await reader.cancel();
+    }
+    const [node, database] = await both({ identical: "include" });
+    expect(database.body).toBe(node.body);
+    expect(pool.totalCount).toBeLessThanOrEqual(4);
+  });
 
   it("filters, pages and their cursors, and resuming after a cursor, are the same", async () => {
     for (const params of [

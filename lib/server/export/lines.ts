@@ -7,21 +7,31 @@ import "server-only";
 // JSON.parse / JSON.stringify, which is what formats.ts does too; doing it in SQL (a regular
 // expression) cost ~55 µs a row, more than the rest of the line.
 //
-// On PostgreSQL a whole export is one query read through a server-side cursor (no re-planning or
-// re-joining per batch; memory stays at one batch); on the embedded PGlite, whose single backend
-// every connection shares, an open transaction would hold up everyone else, so it reads in
-// keyset batches as before.
+// On PostgreSQL a whole export is one statement, COPY (SELECT the lines) TO STDOUT in the binary
+// format (copy.ts): the lines arrive as bytes and go out as bytes, never becoming JavaScript
+// strings, so this process's memory stays at a few socket buffers whatever the export's size. The
+// native line's context is compacted on those bytes (compactJsonb). Pages (a `limit`) and the
+// embedded PGlite, whose single backend every connection shares, read in keyset batches of rows
+// with the line as text. (A server-side cursor read with FETCH, the way before COPY, stays
+// reachable as `read: "fetch"` for the benchmark's comparison.)
 import type pg from "pg";
 import { DEGREES } from "@/lib/shared/protocol";
 import { EXPORT_MARGIN_TABLES } from "@/lib/shared/export";
 import type { TFormatOptions } from "./formats";
+import { copyOutRows } from "./copy";
 import {
+  cursorBatches,
   exportFromSql,
+  parameters,
+  postgresPool,
   prefetchedBatches,
+  sqlLiteral,
   whereClause,
   type TExportCursor,
   type TExportDb,
   type TExportFilter,
+  type TExportPool,
+  type TExportRead,
 } from "./query";
 
 export type TLineFormat = "native" | "trl" | "hh-rlhf";
@@ -109,7 +119,11 @@ function lineSql(format: TLineFormat, p: (v: unknown) => string, o: TFormatOptio
     || '}' AS rest`;
 }
 
-/** The statement for `format`: the line, and the row's createdAt and id (its cursor). */
+/**
+ * The statement for `format`: the line, and the row's createdAt and id (its cursor). With `copy`,
+ * the COPY of the line's columns only, every value written as a literal (COPY takes no
+ * parameters).
+ */
 export function linesSql(
   format: TLineFormat,
   filter: TExportFilter,
@@ -118,9 +132,10 @@ export function linesSql(
   o: TFormatOptions,
   pseudonyms: Record<string, string>,
   limit: number | null,
+  { copy = false } = {},
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [];
-  const p = (v: unknown) => `$${values.push(v)}`;
+  const p = copy ? sqlLiteral : parameters(values);
   // Only the native format names annotators: a table of (user id, JSON-quoted pseudonym).
   const ids = Object.keys(pseudonyms);
   const table =
@@ -129,16 +144,16 @@ export function linesSql(
           ids.map((id) => JSON.stringify(pseudonyms[id])),
         )}::text[]) AS t(id, p)) `
       : "";
-  const where = whereClause(filter, after, until, values);
+  const where = whereClause(filter, after, until, p);
   const line = lineSql(format, p, o);
-  const text = `${table}SELECT a."createdAt", a.id, ${format === "native" ? line : `${line} AS line`}
+  const select = `${table}SELECT ${copy ? "" : `a."createdAt", a.id, `}${format === "native" ? line : `${line} AS line`}
     ${exportFromSql(
       "",
       format === "native" ? `\n    LEFT JOIN pseudonym pa ON pa.id = a."annotatorId"` : "",
     )}
     WHERE ${where}
     ORDER BY a."createdAt", a.id${limit === null ? "" : ` LIMIT ${p(limit)}`}`;
-  return { text, values };
+  return { text: copy ? `COPY (${select}) TO STDOUT (FORMAT binary)` : select, values };
 }
 
 /** A row as the query returns it: the native format's line is cut around its context. */
@@ -174,12 +189,6 @@ async function pseudonymMap(db: TExportDb, o: TFormatOptions): Promise<Record<st
   return Object.fromEntries(rows.map((r) => [r.id, o.pseudonym(r.id)]));
 }
 
-/** True when `db` is the embedded PGlite server (one backend shared by every connection). */
-async function isEmbedded(db: TExportDb): Promise<boolean> {
-  const { rows } = await db.query<{ v: string }>(`SELECT version() AS v`);
-  return /wasm32|emscripten/i.test(rows[0]?.v ?? "");
-}
-
 export type TLinesPlan = {
   filter: TExportFilter;
   after: TExportCursor | null;
@@ -187,22 +196,48 @@ export type TLinesPlan = {
   limit?: number | undefined;
   format: TFormatOptions;
   batchSize: number;
+  /** COPY as bytes (the default), or "fetch": through a cursor, as text (see TExportRead). */
+  read?: TExportRead | undefined;
 };
 
 /**
- * Batches of finished lines in export order. The next batch is requested before the current one
- * is handed out, so the database builds it while this process sends the current one.
+ * The export as bytes, in chunks of about EXPORT_CHUNK_BYTES: a whole export on PostgreSQL by
+ * COPY (copyChunks), anything else (a page, PGlite) from lineBatches.
+ */
+export async function* lineChunks(
+  db: TExportPool,
+  plan: TLinesPlan,
+  format: TLineFormat,
+): AsyncGenerator<Uint8Array> {
+  const connect = plan.limit === undefined && plan.read !== "fetch" ? await postgresPool(db) : null;
+  if (connect) {
+    const pseudonyms = format === "native" ? await pseudonymMap(db, plan.format) : {};
+    yield* copyChunks(connect, plan, format, pseudonyms);
+    return;
+  }
+  const encoder = new TextEncoder();
+  for await (const batch of lineBatches(db, plan, format)) {
+    let text = "";
+    for (const row of batch) text += row.line + "\n";
+    yield encoder.encode(text);
+  }
+}
+
+/**
+ * Batches of finished lines in export order, as text. The next batch is requested before the
+ * current one is handed out, so the database builds it while this process sends the current one.
  */
 export async function* lineBatches(
-  db: TExportDb & Partial<Pick<pg.Pool, "connect">>,
+  db: TExportPool,
   plan: TLinesPlan,
   format: TLineFormat,
 ): AsyncGenerator<TLineRow[]> {
   const pseudonyms = format === "native" ? await pseudonymMap(db, plan.format) : {};
-  // A whole export (no page limit) on PostgreSQL: one query, read through a cursor.
-  const pool = typeof (db as Partial<pg.Pool>).totalCount === "number" ? db.connect : undefined;
-  if (plan.limit === undefined && pool && !(await isEmbedded(db))) {
-    yield* cursorBatches(pool.bind(db), plan, format, pseudonyms);
+  // A whole export (no page limit) on PostgreSQL read the way before COPY: one query, through a
+  // cursor.
+  const connect = plan.limit === undefined && plan.read === "fetch" ? await postgresPool(db) : null;
+  if (connect) {
+    yield* fetchedLineBatches(connect, plan, format, pseudonyms);
     return;
   }
   yield* prefetchedBatches(
@@ -223,46 +258,128 @@ export async function* lineBatches(
  */
 const CURSOR_FETCH_ROWS = 250;
 
-async function* cursorBatches(
+/** The lines through a server-side cursor (the way before COPY; see TLinesPlan.read). */
+async function* fetchedLineBatches(
   connect: () => Promise<pg.PoolClient>,
   plan: TLinesPlan,
   format: TLineFormat,
   pseudonyms: Record<string, string>,
 ): AsyncGenerator<TLineRow[]> {
-  const client = await connect();
+  const q = linesSql(format, plan.filter, plan.after, plan.until, plan.format, pseudonyms, null);
   const fetchRows = Math.min(plan.batchSize, CURSOR_FETCH_ROWS);
-  let broken = false;
+  for await (const rows of cursorBatches<TLineDbRow>(connect, q, fetchRows)) yield rows.map(finish);
+}
+
+// ───────────────────────────── COPY ─────────────────────────────
+
+/** Bytes per chunk handed to the response (a line longer than that gets a chunk of its own). */
+const EXPORT_CHUNK_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * A whole export by COPY, in chunks of bytes: each row's fields copied into the chunk one after
+ * the other (the native context compacted), and a newline. The consumer pulls: while it does
+ * not, the COPY's socket is paused (copy.ts), so memory stays at a few chunks.
+ */
+async function* copyChunks(
+  connect: () => Promise<pg.PoolClient>,
+  plan: TLinesPlan,
+  format: TLineFormat,
+  pseudonyms: Record<string, string>,
+): AsyncGenerator<Uint8Array> {
+  const q = linesSql(format, plan.filter, plan.after, plan.until, plan.format, pseudonyms, null, {
+    copy: true,
+  });
+  const client = await connect();
+  let finished = false;
+  let lines = 0;
+  let chunk = Buffer.allocUnsafe(EXPORT_CHUNK_BYTES);
+  let at = 0;
+  let scratch = Buffer.allocUnsafe(4096);
   try {
-    // REPEATABLE READ: the cursor reads one snapshot, so the export is the rows committed when it
-    // started (and `until` keeps the last seconds out, as for a paged export).
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const q = linesSql(format, plan.filter, plan.after, plan.until, plan.format, pseudonyms, null);
-    await client.query({
-      text: `DECLARE export_lines NO SCROLL CURSOR FOR ${q.text}`,
-      values: q.values,
-    });
-    const fetch = () =>
-      client
-        .query<TLineDbRow>(`FETCH ${fetchRows} FROM export_lines`)
-        .then(({ rows }) => ({ rows: rows.map(finish) }));
-    let pending = fetch();
-    for (;;) {
-      const { rows } = await pending;
-      if (rows.length < fetchRows) {
-        if (rows.length > 0) yield rows;
-        break;
+    // COPY is planned for its whole result, and for that a sort of every line (gigabytes, spilled
+    // to disk, nothing sent until it is done) looks cheaper than walking the (createdAt, id)
+    // index. Without sorts (and without parallel workers, which a cursor never has either) it
+    // takes the plan a cursor takes: the index in order, each row joined as it comes.
+    await client.query(
+      "BEGIN READ ONLY; SET LOCAL enable_sort = off; SET LOCAL max_parallel_workers_per_gather = 0",
+    );
+    for await (const rows of copyOutRows(client, q.text)) {
+      for (const fields of rows) {
+        // A NULL anywhere in the line (an annotator without a pseudonym) would be a wrong line.
+        if (fields.includes(null))
+          throw new Error(`export: line ${lines + 1} of the export could not be built`);
+        const parts = fields as Buffer[];
+        // The native line's second field is its context, as jsonb prints it.
+        if (format === "native") {
+          if (scratch.length < parts[1]!.length) scratch = Buffer.allocUnsafe(parts[1]!.length);
+          parts[1] = compactJsonb(parts[1]!, scratch);
+        }
+        let length = 1;
+        for (const f of parts) length += f.length;
+        if (at + length > chunk.length) {
+          if (at > 0) yield chunk.subarray(0, at);
+          chunk = Buffer.allocUnsafe(Math.max(EXPORT_CHUNK_BYTES, length));
+          at = 0;
+        }
+        for (const f of parts) at += f.copy(chunk, at);
+        chunk[at++] = NEWLINE;
+        lines++;
       }
-      pending = fetch();
-      pending.catch(() => {});
-      yield rows;
+      if (at >= EXPORT_CHUNK_BYTES / 2) {
+        yield chunk.subarray(0, at);
+        chunk = Buffer.allocUnsafe(EXPORT_CHUNK_BYTES);
+        at = 0;
+      }
     }
+    if (at > 0) yield chunk.subarray(0, at);
     await client.query("COMMIT");
-  } catch (error) {
-    broken = true;
-    throw error;
+    finished = true;
   } finally {
-    // A consumer that stopped early (the client went away) leaves the transaction open: end it.
-    if (!broken) await client.query("ROLLBACK").catch(() => {});
-    client.release(broken);
+    // Stopped early (the client went away, or a failure): the COPY still runs on this
+    // connection, so it is closed rather than given back.
+    client.release(!finished);
   }
+}
+
+/**
+ * `json` (jsonb's text: a space after each comma and colon) as JSON.stringify(JSON.parse(json))
+ * writes it: in `scratch` (at least as long as `json`) when dropping the whitespace outside
+ * strings is enough — jsonb and JSON.stringify escape strings alike — else a new buffer. That is
+ * when a number is there (jsonb keeps "1.50", JavaScript writes 1.5) or a key is all digits
+ * (JavaScript puts such keys first): those go through JSON.parse and JSON.stringify.
+ */
+export function compactJsonb(json: Buffer, scratch: Buffer): Buffer {
+  let at = 0;
+  let inString = false;
+  let digitKey = false; // the string just closed was all digits
+  let stringStart = 0;
+  for (let i = 0; i < json.length; i++) {
+    const b = json[i]!;
+    if (inString) {
+      scratch[at++] = b;
+      if (b === 0x5c)
+        scratch[at++] = json[++i]!; // backslash: the escaped byte too
+      else if (b === 0x22) {
+        inString = false;
+        digitKey = i > stringStart + 1 && allDigits(json, stringStart + 1, i);
+      }
+      continue;
+    }
+    if (b === 0x20 || b === 0x0a || b === 0x09 || b === 0x0d) continue;
+    // A number, or a key of digits: the exact way.
+    if ((b >= 0x30 && b <= 0x39) || b === 0x2d || (b === 0x3a && digitKey))
+      return Buffer.from(JSON.stringify(JSON.parse(json.toString("utf8"))));
+    if (b === 0x22) {
+      inString = true;
+      stringStart = i;
+    }
+    scratch[at++] = b;
+  }
+  return scratch.subarray(0, at);
+}
+
+function allDigits(b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i]! < 0x30 || b[i]! > 0x39) return false;
+  return true;
 }

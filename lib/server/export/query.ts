@@ -22,6 +22,14 @@ export type TExportFilter = {
 export type TExportCursor = { createdAt: Date; id: string };
 
 /**
+ * How a whole export on PostgreSQL is read. By default the NDJSON lines come by COPY (lines.ts)
+ * and the rows (Parquet, and lines written here) through a server-side cursor. "fetch" (the lines
+ * through a cursor) and "keyset" (rows in keyset batches) are the ways before, kept for the
+ * benchmark's comparison (scripts/bench/export.ts).
+ */
+export type TExportRead = "default" | "fetch" | "keyset";
+
+/**
  * Keyset batches in export order from `fetch(after, want)`, up to `limit` rows. The next batch is
  * requested before the current one is handed out, so the database builds it while this process
  * formats and sends the current one (two processes, two cores); at most two are in memory.
@@ -97,14 +105,33 @@ export type TExportDbRow = {
 
 export const EXPORT_BATCH_SIZE = 5000;
 
-/** A parameterised SQL fragment builder: `p(value)` adds a parameter and returns its `$n`. */
+/** Puts a value into SQL: `$n` of a parameter list, or a literal (sqlLiteral). */
+export type TSqlValue = (value: unknown) => string;
+
+/** `p` pushing onto `params` and returning its `$n`. */
+export function parameters(params: unknown[]): TSqlValue {
+  return (value) => `$${params.push(value)}`;
+}
+
+/**
+ * `value` as an SQL literal, for the one statement that cannot take parameters (COPY, lines.ts):
+ * strings quoted by pg's escapeLiteral, finite numbers, arrays of strings as text[].
+ */
+export function sqlLiteral(value: unknown): string {
+  if (typeof value === "string") return pg.escapeLiteral(value);
+  if (typeof value === "number" && Number.isFinite(value)) return `(${value})`;
+  if (Array.isArray(value) && value.every((v) => typeof v === "string"))
+    return value.length ? `ARRAY[${value.map((v) => pg.escapeLiteral(v)).join(",")}]` : `'{}'`;
+  throw new Error(`sqlLiteral: cannot write ${typeof value} as a literal`);
+}
+
+/** The WHERE condition of an export; `p` puts each value in (a parameter or a literal). */
 export function whereClause(
   filter: TExportFilter,
   after: TExportCursor | null,
   until: Date,
-  params: unknown[],
+  p: TSqlValue,
 ): string {
-  const p = (value: unknown) => `$${params.push(value)}`;
   const parts = [`a."createdAt" < ${p(until.toISOString())}::timestamp(3)`];
   if (after)
     parts.push(
@@ -177,24 +204,10 @@ export async function fetchExportBatch(
   until: Date,
   limit: number,
 ): Promise<TExportDbRow[]> {
-  const params: unknown[] = [];
-  const where = whereClause(filter, after, until, params);
+  const q = rowsSql(filter, after, until);
+  const params = q.values;
   params.push(limit);
-  const text = `SELECT a.id, a."createdAt", a."annotatorId", a.choice::text AS choice, a.degree::text AS degree,
-      a."safetyLabel"::text AS "safetyLabel", a."chosenUnsafeOtherSafe", a.flags, a.note,
-      a."timeSpentMs", s.source::text AS source,
-      c.id AS "comparisonId", c."promptId", c."dialogueId", c."turnIndex", c.axis::text AS axis,
-      c.context, c."responseA", c."responseB", c."modelAId", c."modelBId",
-      ma.name AS "modelAName", mb.name AS "modelBName", c."samplingA", c."samplingB", c.swapped,
-      c.identical,
-      r.number AS round, rv.decision::text AS "reviewDecision",
-      v.n AS "voteCount", v.agree AS "agreeCount", v.votes
-    ${exportFromSql(`CASE WHEN count(*) > 1 THEN json_agg(json_build_object(
-          'annotatorId', o."annotatorId", 'choice', o.choice, 'degree', o.degree,
-          'safetyLabel', o."safetyLabel", 'chosenUnsafeOtherSafe', o."chosenUnsafeOtherSafe",
-          'createdAt', o."createdAt") ORDER BY o."createdAt", o.id) END AS votes`)}
-    WHERE ${where}
-    ORDER BY a."createdAt", a.id
+  const text = `${q.text}
     LIMIT $${params.length}`;
   // A named statement is planned once per connection and filter combination, not per batch
   // (planning these joins costs ~10 ms, a thousand times in a million-row export).
@@ -213,6 +226,32 @@ export async function fetchExportBatch(
   return (await db.query<TExportDbRow>({ text, values: params })).rows;
 }
 
+/** The export's rows after `after`, submitted before `until`, in export order (no limit). */
+export function rowsSql(
+  filter: TExportFilter,
+  after: TExportCursor | null,
+  until: Date,
+): { text: string; values: unknown[] } {
+  const params: unknown[] = [];
+  const where = whereClause(filter, after, until, parameters(params));
+  const text = `SELECT a.id, a."createdAt", a."annotatorId", a.choice::text AS choice, a.degree::text AS degree,
+      a."safetyLabel"::text AS "safetyLabel", a."chosenUnsafeOtherSafe", a.flags, a.note,
+      a."timeSpentMs", s.source::text AS source,
+      c.id AS "comparisonId", c."promptId", c."dialogueId", c."turnIndex", c.axis::text AS axis,
+      c.context, c."responseA", c."responseB", c."modelAId", c."modelBId",
+      ma.name AS "modelAName", mb.name AS "modelBName", c."samplingA", c."samplingB", c.swapped,
+      c.identical,
+      r.number AS round, rv.decision::text AS "reviewDecision",
+      v.n AS "voteCount", v.agree AS "agreeCount", v.votes
+    ${exportFromSql(`CASE WHEN count(*) > 1 THEN json_agg(json_build_object(
+          'annotatorId', o."annotatorId", 'choice', o.choice, 'degree', o.degree,
+          'safetyLabel', o."safetyLabel", 'chosenUnsafeOtherSafe', o."chosenUnsafeOtherSafe",
+          'createdAt', o."createdAt") ORDER BY o."createdAt", o.id) END AS votes`)}
+    WHERE ${where}
+    ORDER BY a."createdAt", a.id`;
+  return { text, values: params };
+}
+
 /** Statement names found prepared by another connection of a shared session (PGlite). */
 const sharedSessionNames = new Set<string>();
 
@@ -220,6 +259,69 @@ const sharedSessionNames = new Set<string>();
 
 /** What the export reads through: a pg Pool or Client (PostgreSQL, or PGlite over the wire). */
 export type TExportDb = Pick<pg.Pool, "query">;
+
+export type TExportPool = TExportDb & Partial<Pick<pg.Pool, "connect">>;
+
+/** True when `db` is the embedded PGlite server (one backend shared by every connection). */
+async function isEmbedded(db: TExportDb): Promise<boolean> {
+  const { rows } = await db.query<{ v: string }>(`SELECT version() AS v`);
+  return /wasm32|emscripten/i.test(rows[0]?.v ?? "");
+}
+
+/**
+ * `db`'s connect when it is a pool on a PostgreSQL server. Not on the embedded PGlite: its single
+ * backend serves every connection, so a transaction held open for a whole export (a cursor, a
+ * COPY) would hold up everyone else; there exports read in keyset batches.
+ */
+export async function postgresPool(
+  db: TExportPool,
+): Promise<(() => Promise<pg.PoolClient>) | null> {
+  const pool = typeof (db as Partial<pg.Pool>).totalCount === "number" ? db.connect : undefined;
+  return pool && !(await isEmbedded(db)) ? pool.bind(db) : null;
+}
+
+/**
+ * The rows of `q` through a server-side cursor, `fetchRows` at a time: one statement for a whole
+ * export, planned and joined once (no re-planning or re-seeking per batch). The next FETCH is sent
+ * before a batch is handed out, so the database reads it while this process works on the batch.
+ */
+export async function* cursorBatches<R>(
+  connect: () => Promise<pg.PoolClient>,
+  q: { text: string; values: unknown[] },
+  fetchRows: number,
+): AsyncGenerator<R[]> {
+  const client = await connect();
+  let broken = false;
+  try {
+    // REPEATABLE READ: the cursor reads one snapshot, so the export is the rows committed when it
+    // started (and `until` keeps the last seconds out, as for a paged export).
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    await client.query({
+      text: `DECLARE export_rows NO SCROLL CURSOR FOR ${q.text}`,
+      values: q.values,
+    });
+    const fetch = () => client.query<R & pg.QueryResultRow>(`FETCH ${fetchRows} FROM export_rows`);
+    let pending = fetch();
+    for (;;) {
+      const { rows } = await pending;
+      if (rows.length < fetchRows) {
+        if (rows.length > 0) yield rows;
+        break;
+      }
+      pending = fetch();
+      pending.catch(() => {});
+      yield rows;
+    }
+    await client.query("COMMIT");
+  } catch (error) {
+    broken = true;
+    throw error;
+  } finally {
+    // A consumer that stopped early (the client went away) leaves the transaction open: end it.
+    if (!broken) await client.query("ROLLBACK").catch(() => {});
+    client.release(broken);
+  }
+}
 
 /** Prisma stores DateTime as UTC in `timestamp(3)`; pg would read it as local time. */
 const types = {

@@ -1,8 +1,9 @@
 import "server-only";
-// Exports as byte streams. The database is read in keyset batches (query.ts) only when the
-// consumer pulls (one batch read ahead), so a slow client costs two batches of memory, not the
-// result: memory stays flat whatever the size. A page (`limit`) is read the same way and is
-// followed by the cursor of its last row.
+// Exports as byte streams, read only as the consumer pulls (one batch or chunk ahead), so a slow
+// client costs a few batches of memory, not the result: memory stays flat whatever the size. A
+// whole NDJSON export on PostgreSQL comes by COPY as bytes (lines.ts); Parquet's rows through a
+// server-side cursor (query.ts); a page (`limit`), and anything on PGlite, in keyset batches,
+// a page followed by the cursor of its last row.
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer";
 import type { TExportQuery, TNativeRow } from "@/lib/shared/export";
@@ -16,15 +17,20 @@ import {
 } from "./formats";
 import {
   EXPORT_BATCH_SIZE,
+  cursorBatches,
   encodeCursor,
   fetchExportBatch,
+  postgresPool,
   prefetchedBatches,
+  rowsSql,
   type TExportCursor,
   type TExportDb,
   type TExportDbRow,
   type TExportFilter,
+  type TExportPool,
+  type TExportRead,
 } from "./query";
-import { lineBatches } from "./lines";
+import { lineBatches, lineChunks } from "./lines";
 
 /**
  * Labels younger than this are not exported yet. Within the undo window an annotator can still
@@ -48,6 +54,8 @@ export type TExportPlan = {
    * (formats.ts; what Parquet uses, and the reference the tests compare with).
    */
   lines?: "database" | "node";
+  /** How a whole export on PostgreSQL is read (TExportRead; the default but in benchmarks). */
+  read?: TExportRead;
 };
 
 export function planFromQuery(
@@ -81,15 +89,29 @@ function isPreferenceFormat(format: TExportQuery["format"]): boolean {
   return format === "trl" || format === "hh-rlhf";
 }
 
-/** Batches of rows in export order, each prefetched while the one before is formatted. */
+/**
+ * Batches of rows in export order, each prefetched while the one before is formatted: a whole
+ * export on PostgreSQL through one server-side cursor, a page (or PGlite) in keyset batches.
+ */
 export async function* exportBatches(
-  db: TExportDb,
+  db: TExportPool,
   plan: TExportPlan,
 ): AsyncGenerator<TExportDbRow[]> {
+  const batchSize = plan.batchSize ?? EXPORT_BATCH_SIZE;
+  const connect =
+    plan.limit === undefined && plan.read !== "keyset" ? await postgresPool(db) : null;
+  if (connect) {
+    yield* cursorBatches<TExportDbRow>(
+      connect,
+      rowsSql(plan.filter, plan.after, plan.until),
+      batchSize,
+    );
+    return;
+  }
   yield* prefetchedBatches(
     (after, want) => fetchExportBatch(db, plan.filter, after, plan.until, want),
     plan.after,
-    plan.batchSize ?? EXPORT_BATCH_SIZE,
+    batchSize,
     plan.limit,
   );
 }
@@ -132,9 +154,23 @@ async function* textBatches(
   }
 }
 
+/** The NDJSON as bytes: from lines.ts (the database's lines), or encoded from textBatches. */
+async function* byteChunks(
+  db: TExportDb,
+  plan: TExportPlan,
+  format: TNdjsonFormat,
+): AsyncGenerator<Uint8Array> {
+  if (plan.lines !== "node") {
+    yield* lineChunks(db, { ...plan, batchSize: plan.batchSize ?? EXPORT_BATCH_SIZE }, format);
+    return;
+  }
+  const encoder = new TextEncoder();
+  for await (const batch of textBatches(db, plan, format)) yield encoder.encode(batch.text);
+}
+
 /**
- * NDJSON, one row per line, pulled batch by batch: a batch is read only when the client has taken
- * the previous one. A failure mid-stream ends the body early; clients resume from the last
+ * NDJSON, one row per line, pulled chunk by chunk: the next is read only when the client has
+ * taken the previous one. A failure mid-stream ends the body early; clients resume from the last
  * complete line's cursor (native format).
  */
 export function ndjsonStream(
@@ -142,8 +178,7 @@ export function ndjsonStream(
   plan: TExportPlan,
   format: TNdjsonFormat,
 ): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const batches = textBatches(db, plan, format);
+  const batches = byteChunks(db, plan, format);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -153,7 +188,7 @@ export function ndjsonStream(
             controller.close();
             return;
           }
-          controller.enqueue(encoder.encode(next.value.text));
+          controller.enqueue(next.value);
         } catch (error) {
           console.error("export stream:", error);
           controller.error(error);
