@@ -66,7 +66,11 @@ def test_ppo_with_lora_keeps_one_base(world, tmp_path):
     own = checkpoint.load_model(world["rh_lora"])[0]
     toks = torch.tensor([ro.seqs[0]])
     with torch.no_grad():
-        assert torch.allclose(tr.reward_models.models["helpfulness"].model(toks), own(toks), atol=1e-5)
+        # Equal up to float32 rounding: the view adds x·Aᵀ·Bᵀ to x·Wᵀ where the merged model has
+        # x·(W + B·A)ᵀ, and the RMSNorms carry the difference on (1e-4 seen on AMD EPYC's kernels,
+        # where a wrong scale or a missing adapter differs by 1e-1).
+        torch.testing.assert_close(tr.reward_models.models["helpfulness"].model(toks), own(toks),
+                                   rtol=1e-4, atol=1e-4)
     tr.update(ro, 1, lambda: False)
     assert all(torch.equal(before[k], v) for k, v in tr.policy.state_dict().items())  # the base never moves
     assert any(p.abs().sum() > 0 for n, p in tr.adapter.named_parameters() if "lora_B" in n)
@@ -86,7 +90,7 @@ def test_ppo_lora_job_saves_a_peft_policy_that_loads_back(world, tmp_path):
     b, _ = checkpoint.load_model(r["merged_dir"])
     toks = torch.tensor([[1, 5, 9, 33, 7]])
     with torch.no_grad():
-        assert (a(toks) - b(toks)).abs().max().item() <= 1e-5
+        torch.testing.assert_close(a(toks), b(toks), rtol=1e-4, atol=1e-4)  # float32 rounding, as above
 
 
 def test_sft_and_rejection_sampling_with_lora(world, tmp_path, tokenizer_path):
@@ -128,7 +132,7 @@ def test_lora_reward_model_job(tmp_path, model_dir):
     b, _ = checkpoint.load_model(r["merged_dir"])
     toks = torch.tensor([[1, 5, 9, 33, 7]])
     with torch.no_grad():
-        assert (a(toks) - b(toks)).abs().max().item() <= 1e-5
+        torch.testing.assert_close(a(toks), b(toks), rtol=1e-4, atol=1e-4)  # float32 rounding, as above
 
 
 @pytest.mark.skipif(os.environ.get("ENGINE_LORA_RM_TEST") != "1",
