@@ -39,6 +39,12 @@ export function canMove(from: TComparisonState, to: TComparisonState): boolean {
 
 type TDb = Prisma.TransactionClient | typeof prisma;
 
+/** Throws unless every `from` → `to` is a move of the table (a writer's mistake, not the data's). */
+function assertMoves(from: TComparisonState[], to: TComparisonState) {
+  const illegal = from.filter((f) => !canMove(f, to));
+  if (illegal.length) throw new Error(`not a comparison move: ${illegal.join(", ")} → ${to}`);
+}
+
 /** One move: `from` are the states this writer moves out of (each a move of the table). */
 async function move(
   db: TDb,
@@ -47,8 +53,7 @@ async function move(
   to: TComparisonState,
   data: Omit<Prisma.ComparisonUncheckedUpdateManyInput, "status"> = {},
 ) {
-  const illegal = from.filter((f) => !canMove(f, to));
-  if (illegal.length) throw new Error(`not a comparison move: ${illegal.join(", ")} → ${to}`);
+  assertMoves(from, to);
   const { count } = await db.comparison.updateMany({
     where: { id: comparisonId, status: { in: from } },
     data: { ...data, status: to },
@@ -100,7 +105,7 @@ export function pairDropped(db: TDb, comparisonId: string, reason: string, resam
  */
 export function labelledSql(): Prisma.Sql {
   const from: TComparisonState[] = ["ready", "complete"];
-  if (!from.every((f) => canMove(f, "complete"))) throw new Error("not a comparison move");
+  assertMoves(from, "complete");
   return Prisma.sql`UPDATE comparison c SET "annotationsWanted" = t.wanted,
       status = CASE WHEN t.labels >= t.wanted THEN 'complete'::"ComparisonStatus" ELSE c.status END
     FROM t WHERE c.id = t."comparisonId" AND c.status::text IN (${Prisma.join(from)})

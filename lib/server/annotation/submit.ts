@@ -9,6 +9,7 @@ import { UNDO_GRACE_MS, type TSubmitAnnotation } from "@/lib/shared/annotation";
 import { parseRoundConfig } from "@/lib/shared/round-config";
 import { ts, type TRandom } from "./assign";
 import { labelledSql, labelUndone } from "./lifecycle";
+import { variantOfSide } from "./view";
 
 export type TSubmitResult = {
   annotationId: string;
@@ -89,7 +90,8 @@ export async function submitAnnotation(
            WHERE o."comparisonId" = c.id AND o.status = 'submitted') + 1 AS labels
       ), t AS (
         SELECT target.*,
-          CASE WHEN (${input.chosenSide} = 'left') <> swapped THEN 'A' ELSE 'B' END AS choice,
+          CASE WHEN swapped THEN ${variantOfSide(input.chosenSide, true)}
+            ELSE ${variantOfSide(input.chosenSide, false)} END AS choice,
           CASE WHEN source = 'own' AND "annotationsWanted" = 1 AND ${draw} < "overlapRate"
             THEN 2 ELSE "annotationsWanted" END AS wanted
         FROM target
