@@ -201,26 +201,19 @@ export type TLinesPlan = {
 };
 
 /**
- * The export as bytes, in chunks of about EXPORT_CHUNK_BYTES: a whole export on PostgreSQL by
- * COPY (copyChunks), anything else (a page, PGlite) from lineBatches.
+ * A whole export on PostgreSQL as bytes by COPY (copyChunks), in chunks of about
+ * EXPORT_CHUNK_BYTES; null where COPY is not the way (a page, PGlite, `read: "fetch"`): then the
+ * lines come from lineBatches.
  */
-export async function* lineChunks(
+export async function copiedLines(
   db: TExportPool,
   plan: TLinesPlan,
   format: TLineFormat,
-): AsyncGenerator<Uint8Array> {
+): Promise<AsyncGenerator<Uint8Array> | null> {
   const connect = plan.limit === undefined && plan.read !== "fetch" ? await postgresPool(db) : null;
-  if (connect) {
-    const pseudonyms = format === "native" ? await pseudonymMap(db, plan.format) : {};
-    yield* copyChunks(connect, plan, format, pseudonyms);
-    return;
-  }
-  const encoder = new TextEncoder();
-  for await (const batch of lineBatches(db, plan, format)) {
-    let text = "";
-    for (const row of batch) text += row.line + "\n";
-    yield encoder.encode(text);
-  }
+  if (!connect) return null;
+  const pseudonyms = format === "native" ? await pseudonymMap(db, plan.format) : {};
+  return copyChunks(connect, plan, format, pseudonyms);
 }
 
 /**

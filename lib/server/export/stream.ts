@@ -30,7 +30,7 @@ import {
   type TExportPool,
   type TExportRead,
 } from "./query";
-import { lineBatches, lineChunks } from "./lines";
+import { copiedLines, lineBatches } from "./lines";
 
 /**
  * Labels younger than this are not exported yet. Within the undo window an annotator can still
@@ -154,14 +154,18 @@ async function* textBatches(
   }
 }
 
-/** The NDJSON as bytes: from lines.ts (the database's lines), or encoded from textBatches. */
+/** The NDJSON as bytes: by COPY where it applies (lines.ts), else encoded from textBatches. */
 async function* byteChunks(
   db: TExportDb,
   plan: TExportPlan,
   format: TNdjsonFormat,
 ): AsyncGenerator<Uint8Array> {
-  if (plan.lines !== "node") {
-    yield* lineChunks(db, { ...plan, batchSize: plan.batchSize ?? EXPORT_BATCH_SIZE }, format);
+  const copied =
+    plan.lines === "node"
+      ? null
+      : await copiedLines(db, { ...plan, batchSize: plan.batchSize ?? EXPORT_BATCH_SIZE }, format);
+  if (copied) {
+    yield* copied;
     return;
   }
   const encoder = new TextEncoder();
